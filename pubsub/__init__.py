@@ -1,0 +1,1 @@
+"""Live updates: broadcast channels and the publisher (see the live-updates issue)."""

@@ -1,0 +1,32 @@
+"""Selecting one or more campaigns for the Insights view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from strawberry.types import Info
+
+from resolvers.context import context_of
+from resolvers.errors import ApiError
+from store import limits
+from store.models import CampaignRecord
+
+
+async def selection(info: Info[Any, Any], campaign_ids: Sequence[str]) -> list[CampaignRecord]:
+    """The campaigns asked for, in order, duplicates removed; an unknown id is an error."""
+    ids = list(dict.fromkeys(campaign_ids))
+    if not ids:
+        raise ApiError("select at least one campaign", "INVALID_INPUT", ("campaignIds",))
+    if len(ids) > limits.INSIGHTS_CAMPAIGNS_MAX:
+        raise ApiError(
+            f"select at most {limits.INSIGHTS_CAMPAIGNS_MAX} campaigns (got {len(ids)})",
+            "LIMIT_EXCEEDED",
+            ("campaignIds",),
+        )
+    records = await context_of(info).loaders.campaign.load_many(ids)
+    missing = [cid for cid, record in zip(ids, records, strict=True) if record is None]
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        raise ApiError(f"campaign not found: {names}", "NOT_FOUND", ("campaignIds",))
+    return [record for record in records if record is not None]

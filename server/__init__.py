@@ -1,0 +1,1 @@
+"""App assembly: settings, the Starlette app and its lifespan, the command line."""

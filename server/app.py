@@ -1,0 +1,85 @@
+"""The Starlette app: GraphQL (and GraphiQL) at /graphql, resources owned by the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from resolvers.context import InsightsContext
+from schema import schema
+from server.settings import Settings
+from store import Store, open_store
+from store.errors import StoreUnavailable
+
+logger = logging.getLogger("insights")
+
+
+class InsightsGraphQL(GraphQL[InsightsContext, None]):
+    """Strawberry's ASGI app, giving each request a context with the app's store."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> InsightsContext:
+        store: Store = request.app.state.store
+        return InsightsContext(store=store, request=request, response=response)
+
+
+async def _recover_periodically(store: Store, interval: float) -> None:
+    while True:
+        try:
+            fixed = await store.recover()
+            if fixed:
+                logger.warning("recovery: finished %d items a crashed process left behind", fixed)
+        except StoreUnavailable as error:
+            logger.warning("recovery skipped: %s", error)
+        await asyncio.sleep(interval)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = await open_store(settings.store_url, timeout=settings.store_timeout)
+        app.state.store = store
+        recovery = asyncio.create_task(_recover_periodically(store, settings.recovery_interval))
+        try:
+            yield
+        finally:
+            recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recovery
+            await store.close()
+
+    graphql = InsightsGraphQL(schema)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/healthz", healthz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    return app
+
+
+def app_factory() -> Starlette:
+    """For `uvicorn --factory server.app:app_factory`."""
+    return create_app()

@@ -1,0 +1,567 @@
+"""The MongoDB store (`mongodb://…`), on PyMongo's async API.
+
+Ingestion is exact under concurrent writers and crash-safe without transactions:
+per campaign, changes are linearised through a version field on the campaign
+document. A writer computes the new recipient states and the counter delta, saves
+them as a journal, claims the next version with a compare-and-set that also points
+the campaign at the journal, and then applies the journal. Every step of applying is
+idempotent (recipient writes are conditional on their version, trend buckets remember
+the last version applied, the counters are incremented in the same update that clears
+the journal pointer), so whoever finds a journal pointer later — the next writer for
+that campaign, or the recovery sweep at start-up — can finish it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import secrets
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ParamSpec, TypeVar
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, InsertOne, ReplaceOne, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    ExecutionTimeout,
+    ServerSelectionTimeoutError,
+)
+
+from store.campaigns import (
+    KEEP,
+    Keep,
+    new_campaign_id,
+    normalise_search,
+    prepare_edit,
+    prepare_new_campaign,
+    statuses_with_prefix,
+)
+from store.errors import NotFound, StoreUnavailable
+from store.ingest import check_batch, group_by_campaign
+from store.lifecycle import transition_changes
+from store.models import (
+    ButtonSpec,
+    CampaignRecord,
+    CampaignStatus,
+    ContactQuery,
+    ContactRecord,
+    EventInput,
+    IngestResult,
+    Page,
+    TrendQuery,
+    TrendRow,
+)
+from store.mongo_codec import (
+    Doc,
+    buttons_to_doc,
+    campaign_from_doc,
+    contact_from_doc,
+    encode_key,
+    event_from_doc,
+    event_to_doc,
+    state_from_doc,
+    state_to_doc,
+)
+from store.rules import TREND_FIELDS, CountersDelta, plan_changes
+from store.trendkeys import bucket_starts
+from store.validation import normalise_time
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DUPLICATE_KEY = 11000
+_FIELD_NAMES = {
+    "updated_at": "updatedAt",
+    "started_at": "startedAt",
+    "completed_at": "completedAt",
+    "status": "status",
+}
+
+
+def _unavailable(
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Turn connection failures and time-outs into StoreUnavailable."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout) as error:
+            raise StoreUnavailable(f"database unavailable: {type(error).__name__}") from error
+
+    return wrapper
+
+
+def _now() -> datetime:
+    return normalise_time(datetime.now(UTC))
+
+
+def _ignore_duplicates(error: BulkWriteError) -> None:
+    others = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+    if others or error.details.get("writeConcernErrors"):
+        raise error
+
+
+def event_key(workspace: str, event_id: str) -> str:
+    return f"{len(workspace)}:{workspace}:{event_id}"
+
+
+def trend_key(campaign_id: str, resolution: int, start: datetime) -> str:
+    return f"{campaign_id}:{resolution}:{start:%Y%m%dT%H%M}"
+
+
+class MongoStore:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 5.0,
+        journal_grace: float = 2.0,
+        client: AsyncMongoClient[Doc] | None = None,
+    ) -> None:
+        ms = int(timeout * 1000)
+        self._client: AsyncMongoClient[Doc] = client or AsyncMongoClient(
+            url,
+            tz_aware=True,
+            serverSelectionTimeoutMS=ms,
+            connectTimeoutMS=ms,
+            timeoutMS=ms * 2,
+        )
+        db = self._client.get_default_database("insights")
+        self._campaigns: AsyncCollection[Doc] = db["campaigns"]
+        self._events: AsyncCollection[Doc] = db["events"]
+        self._recipients: AsyncCollection[Doc] = db["recipients"]
+        self._trend: AsyncCollection[Doc] = db["trend"]
+        self._journals: AsyncCollection[Doc] = db["journals"]
+        self._journal_grace = journal_grace
+
+    @_unavailable
+    async def create_indexes(self) -> None:
+        await self._campaigns.create_index(
+            [("w", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)]
+        )
+        await self._campaigns.create_index([("j", ASCENDING)])
+        await self._events.create_index([("a", ASCENDING), ("at", ASCENDING)])
+        await self._recipients.create_index(
+            [("c", ASCENDING), ("last", DESCENDING), ("r", DESCENDING)]
+        )
+        await self._trend.create_index([("c", ASCENDING), ("res", ASCENDING), ("t", ASCENDING)])
+
+    @_unavailable
+    async def ping(self) -> None:
+        await self._client.admin.command("ping")
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    # Campaigns
+
+    async def _get(self, workspace: str, campaign_id: str) -> CampaignRecord:
+        doc = await self._campaigns.find_one({"_id": campaign_id, "w": workspace})
+        if doc is None:
+            raise NotFound(f"campaign {campaign_id!r} not found", ("id",))
+        return campaign_from_doc(doc)
+
+    @_unavailable
+    async def create_campaign(
+        self,
+        workspace: str,
+        name: str,
+        buttons: Sequence[ButtonSpec],
+        scheduled_at: datetime | None,
+    ) -> CampaignRecord:
+        new = prepare_new_campaign(name, buttons, scheduled_at)
+        now = _now()
+        doc: Doc = {
+            "_id": new_campaign_id(),
+            "w": workspace,
+            "name": new.name,
+            "nl": new.name.lower(),
+            "status": str(CampaignStatus.DRAFT),
+            "buttons": buttons_to_doc(new.buttons),
+            "createdAt": now,
+            "updatedAt": now,
+            "scheduledAt": new.scheduled_at,
+            "startedAt": None,
+            "completedAt": None,
+            "v": 0,
+            "j": None,
+            "s": {},
+        }
+        await self._campaigns.insert_one(doc)
+        return campaign_from_doc(doc)
+
+    @_unavailable
+    async def update_campaign(
+        self,
+        workspace: str,
+        campaign_id: str,
+        *,
+        name: str | Keep = KEEP,
+        buttons: Sequence[ButtonSpec] | Keep = KEEP,
+        scheduled_at: datetime | Keep | None = KEEP,
+    ) -> CampaignRecord:
+        edit = prepare_edit(await self._get(workspace, campaign_id), name, buttons, scheduled_at)
+        changes: Doc = {"updatedAt": _now()}
+        if not isinstance(edit.name, Keep):
+            changes |= {"name": edit.name, "nl": edit.name.lower()}
+        if not isinstance(edit.buttons, Keep):
+            changes["buttons"] = buttons_to_doc(edit.buttons)
+        if not isinstance(edit.scheduled_at, Keep):
+            changes["scheduledAt"] = edit.scheduled_at
+        await self._campaigns.update_one({"_id": campaign_id, "w": workspace}, {"$set": changes})
+        return await self._get(workspace, campaign_id)
+
+    @_unavailable
+    async def change_status(
+        self, workspace: str, campaign_id: str, status: CampaignStatus
+    ) -> CampaignRecord:
+        while True:
+            campaign = await self._get(workspace, campaign_id)
+            changes = transition_changes(campaign, status, _now())
+            result = await self._campaigns.update_one(
+                {"_id": campaign_id, "w": workspace, "status": str(campaign.status)},
+                {
+                    "$set": {
+                        _FIELD_NAMES[k]: str(v) if k == "status" else v for k, v in changes.items()
+                    }
+                },
+            )
+            if result.matched_count:
+                return await self._get(workspace, campaign_id)
+
+    @_unavailable
+    async def get_campaigns(
+        self, workspace: str, campaign_ids: Sequence[str]
+    ) -> dict[str, CampaignRecord]:
+        if not campaign_ids:
+            return {}
+        cursor = self._campaigns.find({"_id": {"$in": list(campaign_ids)}, "w": workspace})
+        return {doc["_id"]: campaign_from_doc(doc) async for doc in cursor}
+
+    @_unavailable
+    async def search_campaigns(
+        self,
+        workspace: str,
+        search: str | None,
+        statuses: Sequence[CampaignStatus] | None,
+        first: int,
+        after: tuple[datetime, str] | None,
+    ) -> Page[CampaignRecord]:
+        conditions: list[Doc] = [{"w": workspace}]
+        if statuses is not None:
+            conditions.append({"status": {"$in": [str(s) for s in statuses]}})
+        needle = normalise_search(search)
+        if needle is not None:
+            alternatives: list[Doc] = [{"nl": {"$regex": re.escape(needle)}}]
+            prefixed = statuses_with_prefix(needle)
+            if prefixed:
+                alternatives.append({"status": {"$in": [str(s) for s in prefixed]}})
+            conditions.append({"$or": alternatives})
+        base: Doc = {"$and": conditions}
+        query = base
+        if after is not None:
+            created_at, campaign_id = after
+            keyset = {
+                "$or": [
+                    {"createdAt": {"$lt": created_at}},
+                    {"createdAt": created_at, "_id": {"$lt": campaign_id}},
+                ]
+            }
+            query = {"$and": [*conditions, keyset]}
+        cursor = (
+            self._campaigns.find(query)
+            .sort([("createdAt", DESCENDING), ("_id", DESCENDING)])
+            .limit(first + 1)
+        )
+        docs = await cursor.to_list()
+        total = await self._campaigns.count_documents(base)
+        return Page(
+            items=tuple(campaign_from_doc(d) for d in docs[:first]),
+            has_next=len(docs) > first,
+            total=total,
+        )
+
+    # Ingestion
+
+    @_unavailable
+    async def record_events(self, workspace: str, events: Sequence[EventInput]) -> IngestResult:
+        now = datetime.now(UTC)
+        campaigns = await self.get_campaigns(workspace, sorted({e.campaign_id for e in events}))
+        batch = check_batch(events, campaigns, now)
+        keys = [event_key(workspace, event.event_id) for event in batch.valid]
+        duplicate_at: set[int] = set()
+        if batch.valid:
+            docs = [
+                event_to_doc(k, workspace, e, now) for k, e in zip(keys, batch.valid, strict=True)
+            ]
+            try:
+                await self._events.insert_many(docs, ordered=False)
+            except BulkWriteError as error:
+                _ignore_duplicates(error)
+                duplicate_at = {e["index"] for e in error.details["writeErrors"]}
+        fresh = [e for i, e in enumerate(batch.valid) if i not in duplicate_at]
+        # A duplicate that was stored but never applied was cut short by a crash: finish it.
+        unfinished = await self._events.find(
+            {"_id": {"$in": [keys[i] for i in sorted(duplicate_at)]}, "a": False}
+        ).to_list()
+        await self._apply(workspace, fresh + [event_from_doc(doc) for doc in unfinished])
+        return IngestResult(
+            accepted=len(fresh),
+            duplicates=batch.duplicates_in_batch + len(duplicate_at),
+            rejected=tuple(batch.rejected),
+            changed_campaigns=frozenset(event.campaign_id for event in fresh),
+        )
+
+    async def _apply(self, workspace: str, events: Sequence[EventInput]) -> None:
+        grouped = group_by_campaign(events)
+        await asyncio.gather(
+            *(
+                self._apply_campaign(workspace, campaign_id, per_recipient)
+                for campaign_id, per_recipient in grouped.items()
+            )
+        )
+
+    async def _apply_campaign(
+        self, workspace: str, campaign_id: str, per_recipient: Mapping[str, list[EventInput]]
+    ) -> None:
+        event_keys = [
+            event_key(workspace, e.event_id) for events in per_recipient.values() for e in events
+        ]
+        while True:
+            head = await self._campaigns.find_one({"_id": campaign_id}, {"v": 1, "j": 1})
+            if head is None:
+                return
+            if head.get("j") is not None:
+                await self._finish_journal(campaign_id, head["j"], wait=True)
+                continue
+            version = int(head.get("v", 0))
+            docs = await self._recipients.find({"_id": {"$in": list(per_recipient)}}).to_list()
+            before = {doc["_id"]: state_from_doc(doc) for doc in docs}
+            versions = {doc["_id"]: int(doc["v"]) for doc in docs}
+            plan = plan_changes(before, per_recipient)
+            if not plan.new_states:
+                await self._mark_applied(event_keys)
+                return
+            op = secrets.token_hex(12)
+            journal = {
+                "_id": op,
+                "c": campaign_id,
+                "seq": version + 1,
+                "at": datetime.now(UTC),
+                "recipients": [
+                    {
+                        "expect": versions.get(key),
+                        "doc": state_to_doc(
+                            key,
+                            workspace,
+                            campaign_id,
+                            per_recipient[key][0].recipient_id,
+                            state,
+                            versions.get(key, 0) + 1,
+                        ),
+                    }
+                    for key, state in plan.new_states.items()
+                ],
+                "update": _counters_update(plan.delta),
+                "trend": _trend_updates(campaign_id, plan.delta),
+                "events": event_keys,
+            }
+            await self._journals.insert_one(journal)
+            claimed = await self._campaigns.update_one(
+                {"_id": campaign_id, "v": version, "j": None},
+                {"$set": {"v": version + 1, "j": op}},
+            )
+            if not claimed.matched_count:
+                await self._journals.delete_one({"_id": op})
+                continue
+            await self._run_journal(journal)
+            return
+
+    async def _finish_journal(self, campaign_id: str, op: str, *, wait: bool) -> None:
+        """Let the owner finish a journal, or finish it ourselves after the grace period."""
+        deadline = time.monotonic() + (self._journal_grace if wait else 0)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            head = await self._campaigns.find_one({"_id": campaign_id}, {"j": 1})
+            if head is None or head.get("j") != op:
+                return
+        journal = await self._journals.find_one({"_id": op})
+        if journal is not None:
+            await self._run_journal(journal)
+        else:
+            await self._campaigns.update_one({"_id": campaign_id, "j": op}, {"$set": {"j": None}})
+
+    async def _run_journal(self, journal: Mapping[str, Any]) -> None:
+        campaign_id, seq, op = journal["c"], journal["seq"], journal["_id"]
+        writes: list[InsertOne[Doc] | ReplaceOne[Doc]] = [
+            InsertOne(item["doc"])
+            if item["expect"] is None
+            else ReplaceOne({"_id": item["doc"]["_id"], "v": item["expect"]}, item["doc"])
+            for item in journal["recipients"]
+        ]
+        if writes:
+            try:
+                await self._recipients.bulk_write(writes, ordered=False)
+            except BulkWriteError as error:
+                _ignore_duplicates(error)
+        buckets = [
+            UpdateOne(
+                {"_id": item["_id"], "cv": {"$lt": seq}},
+                {
+                    "$inc": item["inc"],
+                    "$set": {"cv": seq},
+                    "$setOnInsert": {"c": campaign_id, "res": item["res"], "t": item["t"]},
+                },
+                upsert=True,
+            )
+            for item in journal["trend"]
+        ]
+        if buckets:
+            try:
+                await self._trend.bulk_write(buckets, ordered=False)
+            except BulkWriteError as error:
+                _ignore_duplicates(error)
+        await self._mark_applied(journal["events"])
+        update = dict(journal["update"])
+        update.setdefault("$set", {})["j"] = None
+        await self._campaigns.update_one({"_id": campaign_id, "j": op}, update)
+        await self._journals.delete_one({"_id": op})
+
+    async def _mark_applied(self, event_keys: Sequence[str]) -> None:
+        if event_keys:
+            await self._events.bulk_write(
+                [UpdateOne({"_id": key}, {"$set": {"a": True}}) for key in event_keys],
+                ordered=False,
+            )
+
+    @_unavailable
+    async def recover(self, older_than: timedelta = timedelta(seconds=30)) -> int:
+        """Finish journals and apply stored events that a crashed process left behind."""
+        fixed = 0
+        async for head in self._campaigns.find({"j": {"$ne": None}}, {"j": 1}):
+            await self._finish_journal(head["_id"], head["j"], wait=False)
+            fixed += 1
+        cutoff = datetime.now(UTC) - older_than
+        while True:
+            docs = (
+                await self._events.find({"a": False, "at": {"$lt": cutoff}}).limit(1000).to_list()
+            )
+            if not docs:
+                break
+            by_workspace: dict[str, list[EventInput]] = {}
+            for doc in docs:
+                by_workspace.setdefault(doc["w"], []).append(event_from_doc(doc))
+            for workspace, events in by_workspace.items():
+                await self._apply(workspace, events)
+            fixed += len(docs)
+        await self._journals.delete_many({"at": {"$lt": cutoff}})
+        return fixed
+
+    # Reads
+
+    @_unavailable
+    async def trend(self, workspace: str, queries: Sequence[TrendQuery]) -> list[list[TrendRow]]:
+        owned = set(await self.get_campaigns(workspace, sorted({q.campaign_id for q in queries})))
+        ranges = [
+            {"c": q.campaign_id, "res": q.resolution_minutes, "t": {"$gte": q.start, "$lt": q.end}}
+            for q in queries
+            if q.campaign_id in owned
+        ]
+        by_series: dict[tuple[str, int], list[TrendRow]] = {}
+        if ranges:
+            async for doc in self._trend.find({"$or": ranges}, {"cv": 0}):
+                by_series.setdefault((doc["c"], doc["res"]), []).append(
+                    TrendRow(
+                        campaign_id=doc["c"],
+                        start=doc["t"],
+                        **{name: int(doc.get(name, 0)) for name in TREND_FIELDS},
+                    )
+                )
+        return [
+            [
+                row
+                for row in by_series.get((q.campaign_id, q.resolution_minutes), [])
+                if q.start <= row.start < q.end
+            ]
+            for q in queries
+        ]
+
+    @_unavailable
+    async def contacts(
+        self, workspace: str, queries: Sequence[ContactQuery]
+    ) -> list[Page[ContactRecord]]:
+        owned = set(await self.get_campaigns(workspace, sorted({q.campaign_id for q in queries})))
+        return list(await asyncio.gather(*(self._contacts_page(q, owned) for q in queries)))
+
+    async def _contacts_page(self, query: ContactQuery, owned: set[str]) -> Page[ContactRecord]:
+        if query.campaign_id not in owned:
+            return Page(items=(), has_next=False, total=0)
+        wanted = query.filter
+        base: Doc = {"c": query.campaign_id, "st": {"$in": ["SENT", "DELIVERED", "READ", "FAILED"]}}
+        if wanted.state is not None:
+            base["st"] = str(wanted.state)
+        if wanted.clicked is not None:
+            base["nc"] = {"$gt": 0} if wanted.clicked else 0
+        if wanted.replied is not None:
+            base["rp"] = wanted.replied
+        query_doc = base
+        if query.after is not None:
+            last, recipient_id = query.after
+            query_doc = {
+                "$and": [
+                    base,
+                    {"$or": [{"last": {"$lt": last}}, {"last": last, "r": {"$lt": recipient_id}}]},
+                ]
+            }
+        docs = (
+            await self._recipients.find(query_doc)
+            .sort([("last", DESCENDING), ("r", DESCENDING)])
+            .limit(query.first + 1)
+            .to_list()
+        )
+        total = await self._recipients.count_documents(base)
+        contacts = [c for doc in docs[: query.first] if (c := contact_from_doc(doc)) is not None]
+        return Page(items=tuple(contacts), has_next=len(docs) > query.first, total=total)
+
+
+def _counters_update(delta: CountersDelta) -> Doc:
+    inc: Doc = {f"s.n.{name}": amount for name, amount in delta.counts.items()}
+    for button_id, changes in delta.buttons.items():
+        for name, amount in changes.items():
+            inc[f"s.b.{encode_key(button_id)}.{name}"] = amount
+    for label, amount in delta.labels.items():
+        inc[f"s.l.{encode_key(label)}"] = amount
+    for sentiment, amount in delta.sentiments.items():
+        inc[f"s.m.{sentiment}"] = amount
+    update: Doc = {}
+    if inc:
+        update["$inc"] = inc
+    if delta.first_event_at is not None:
+        update["$min"] = {"s.first": delta.first_event_at}
+    if delta.last_event_at is not None:
+        update["$max"] = {"s.last": delta.last_event_at}
+    return update
+
+
+def _trend_updates(campaign_id: str, delta: CountersDelta) -> list[Doc]:
+    buckets: dict[tuple[int, datetime], dict[str, int]] = {}
+    for (minute, name), amount in delta.trend.items():
+        for resolution, start in bucket_starts(minute):
+            counts = buckets.setdefault((resolution, start), {})
+            counts[name] = counts.get(name, 0) + amount
+    return [
+        {
+            "_id": trend_key(campaign_id, resolution, start),
+            "res": resolution,
+            "t": start,
+            "inc": inc,
+        }
+        for (resolution, start), counts in buckets.items()
+        if (inc := {name: amount for name, amount in counts.items() if amount})
+    ]
