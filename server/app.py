@@ -44,21 +44,27 @@ async def _recover_periodically(store: Store, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
+    """The app; with `store` given (tests), it uses that store and leaves closing it to the caller."""
     settings = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = await open_store(settings.store_url, timeout=settings.store_timeout)
-        app.state.store = store
-        recovery = asyncio.create_task(_recover_periodically(store, settings.recovery_interval))
+        owned = store is None
+        app.state.store = store or await open_store(
+            settings.store_url, timeout=settings.store_timeout
+        )
+        recovery = asyncio.create_task(
+            _recover_periodically(app.state.store, settings.recovery_interval)
+        )
         try:
             yield
         finally:
             recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await recovery
-            await store.close()
+            if owned:
+                await app.state.store.close()
 
     graphql = InsightsGraphQL(schema)
 

@@ -122,17 +122,22 @@ class MongoStore:
         *,
         timeout: float = 5.0,
         journal_grace: float = 2.0,
-        client: AsyncMongoClient[Doc] | None = None,
+        database: str | None = None,
     ) -> None:
         ms = int(timeout * 1000)
-        self._client: AsyncMongoClient[Doc] = client or AsyncMongoClient(
+        self._client: AsyncMongoClient[Doc] = AsyncMongoClient(
             url,
             tz_aware=True,
             serverSelectionTimeoutMS=ms,
             connectTimeoutMS=ms,
             timeoutMS=ms * 2,
         )
-        db = self._client.get_default_database("insights")
+        db = (
+            self._client[database]
+            if database is not None
+            else self._client.get_default_database("insights")
+        )
+        self._db = db
         self._campaigns: AsyncCollection[Doc] = db["campaigns"]
         self._events: AsyncCollection[Doc] = db["events"]
         self._recipients: AsyncCollection[Doc] = db["recipients"]
@@ -368,7 +373,7 @@ class MongoStore:
                     }
                     for key, state in plan.new_states.items()
                 ],
-                "update": _counters_update(plan.delta),
+                "counters": _counters_change(plan.delta),
                 "trend": _trend_updates(campaign_id, plan.delta),
                 "events": event_keys,
             }
@@ -410,28 +415,43 @@ class MongoStore:
                 await self._recipients.bulk_write(writes, ordered=False)
             except BulkWriteError as error:
                 _ignore_duplicates(error)
-        buckets = [
-            UpdateOne(
-                {"_id": item["_id"], "cv": {"$lt": seq}},
-                {
-                    "$inc": item["inc"],
-                    "$set": {"cv": seq},
-                    "$setOnInsert": {"c": campaign_id, "res": item["res"], "t": item["t"]},
-                },
-                upsert=True,
+        if journal["trend"]:
+            # Create missing buckets first, so the guarded increments below need no upsert.
+            await self._trend.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": item["_id"]},
+                        {
+                            "$setOnInsert": {
+                                "c": campaign_id,
+                                "res": item["res"],
+                                "t": item["t"],
+                                "cv": 0,
+                            }
+                        },
+                        upsert=True,
+                    )
+                    for item in journal["trend"]
+                ],
+                ordered=False,
             )
-            for item in journal["trend"]
-        ]
-        if buckets:
-            try:
-                await self._trend.bulk_write(buckets, ordered=False)
-            except BulkWriteError as error:
-                _ignore_duplicates(error)
+            await self._trend.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": item["_id"], "cv": {"$lt": seq}},
+                        {"$inc": item["inc"], "$set": {"cv": seq}},
+                    )
+                    for item in journal["trend"]
+                ],
+                ordered=False,
+            )
+        await self._finalize(campaign_id, op, journal["counters"])
         await self._mark_applied(journal["events"])
-        update = dict(journal["update"])
-        update.setdefault("$set", {})["j"] = None
-        await self._campaigns.update_one({"_id": campaign_id, "j": op}, update)
         await self._journals.delete_one({"_id": op})
+
+    async def _finalize(self, campaign_id: str, op: str, change: Mapping[str, Any]) -> None:
+        """Add the journal's delta to the counters and clear the pointer: once, atomically."""
+        await self._campaigns.update_one({"_id": campaign_id, "j": op}, _counters_update(change))
 
     async def _mark_applied(self, event_keys: Sequence[str]) -> None:
         if event_keys:
@@ -530,22 +550,29 @@ class MongoStore:
         return Page(items=tuple(contacts), has_next=len(docs) > query.first, total=total)
 
 
-def _counters_update(delta: CountersDelta) -> Doc:
-    inc: Doc = {f"s.n.{name}": amount for name, amount in delta.counts.items()}
+def _counters_change(delta: CountersDelta) -> Doc:
+    """The delta as journal data: document keys can't hold '$' or '.', so paths are values."""
+    inc = {f"s.n.{name}": n for name, n in delta.counts.items()}
     for button_id, changes in delta.buttons.items():
-        for name, amount in changes.items():
-            inc[f"s.b.{encode_key(button_id)}.{name}"] = amount
-    for label, amount in delta.labels.items():
-        inc[f"s.l.{encode_key(label)}"] = amount
-    for sentiment, amount in delta.sentiments.items():
-        inc[f"s.m.{sentiment}"] = amount
-    update: Doc = {}
-    if inc:
-        update["$inc"] = inc
-    if delta.first_event_at is not None:
-        update["$min"] = {"s.first": delta.first_event_at}
-    if delta.last_event_at is not None:
-        update["$max"] = {"s.last": delta.last_event_at}
+        inc |= {f"s.b.{encode_key(button_id)}.{name}": n for name, n in changes.items()}
+    inc |= {f"s.l.{encode_key(label)}": n for label, n in delta.labels.items()}
+    inc |= {f"s.m.{sentiment}": n for sentiment, n in delta.sentiments.items()}
+    return {
+        "inc": [{"path": path, "by": n} for path, n in inc.items()],
+        "first": delta.first_event_at,
+        "last": delta.last_event_at,
+    }
+
+
+def _counters_update(change: Mapping[str, Any]) -> Doc:
+    """Apply a journal's counter change and clear the journal pointer, in one update."""
+    update: Doc = {"$set": {"j": None}}
+    if change["inc"]:
+        update["$inc"] = {item["path"]: item["by"] for item in change["inc"]}
+    if change["first"] is not None:
+        update["$min"] = {"s.first": change["first"]}
+    if change["last"] is not None:
+        update["$max"] = {"s.last": change["last"]}
     return update
 
 
