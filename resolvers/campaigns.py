@@ -88,15 +88,21 @@ async def update(
     scheduled_at: datetime | Keep | None,
 ) -> MutationResult:
     context = context_of(info)
-    return await _mutation(
+    result = await _mutation(
         context.store.update_campaign(
             context.workspace, campaign_id, name=name, buttons=buttons, scheduled_at=scheduled_at
         )
     )
+    if result.campaign is not None and context.live is not None:
+        await context.live.mark_changed(context.workspace, frozenset([campaign_id]))
+    return result
 
 
 async def change_status(
     info: Info[Any, Any], campaign_id: str, status: CampaignStatus
 ) -> MutationResult:
     context = context_of(info)
-    return await _mutation(context.store.change_status(context.workspace, campaign_id, status))
+    result = await _mutation(context.store.change_status(context.workspace, campaign_id, status))
+    if result.campaign is not None and context.live is not None:
+        await context.live.mark_status_changed(context.workspace, campaign_id)
+    return result

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from strawberry.types import Info
 
 from resolvers.campaigns import check_page_size
-from resolvers.context import context_of
 from resolvers.cursors import decode_cursor, encode_cursor
+from resolvers.loaders import Loaders
 from store.models import CampaignRecord, ContactFilter, ContactQuery, ContactRecord, Page
 
 CONTACT_CURSOR = "contact"
@@ -23,7 +20,7 @@ class ContactPage:
 
 
 async def contacts(
-    info: Info[Any, Any],
+    loaders: Loaders,
     campaign: CampaignRecord,
     wanted: ContactFilter,
     first: int,
@@ -31,7 +28,7 @@ async def contacts(
 ) -> ContactPage:
     check_page_size(first)
     key = decode_cursor(CONTACT_CURSOR, after) if after is not None else None
-    page = await context_of(info).loaders.contacts.load(
+    page = await loaders.contacts.load(
         ContactQuery(campaign.id, wanted, first, key)
     )
     cursors = tuple(

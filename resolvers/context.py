@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from strawberry.types import Info
 
+from pubsub.hub import LiveHub
 from resolvers.loaders import Loaders
 from store import Store
 from store.validation import normalise_time
 
 DEFAULT_WORKSPACE = "default"
+
+
+class Live(Protocol):
+    """What resolvers need of the live layer (pubsub/): change marks and the local hub."""
+
+    hub: LiveHub
+
+    async def mark_changed(self, workspace: str, campaign_ids: frozenset[str]) -> None: ...
+
+    async def mark_status_changed(self, workspace: str, campaign_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReadView:
+    """How one response reads: its loaders (shared caches) and the time it reports."""
+
+    loaders: Loaders
+    as_of: datetime
 
 
 @dataclass
@@ -26,11 +44,19 @@ class InsightsContext:
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
-    # Called after events changed campaigns' numbers (the live publisher marks them).
-    on_ingested: Callable[[str, frozenset[str]], Awaitable[None]] | None = None
+    live: Live | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store, self.workspace)
+
+    @property
+    def view(self) -> ReadView:
+        return ReadView(self.loaders, self.now)
+
+    def fresh_view(self, as_of: datetime | None = None) -> ReadView:
+        """A view with empty caches, for a read that must not reuse this request's."""
+        at = as_of or normalise_time(datetime.now(UTC))
+        return ReadView(Loaders(self.store, self.workspace), at)
 
 
 def context_of(info: Info[Any, Any]) -> InsightsContext:

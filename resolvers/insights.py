@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from strawberry.types import Info
-
-from resolvers.context import context_of
 from resolvers.errors import ApiError
+from resolvers.loaders import Loaders
 from store import limits
 from store.models import CampaignRecord
 
 
-async def selection(info: Info[Any, Any], campaign_ids: Sequence[str]) -> list[CampaignRecord]:
-    """The campaigns asked for, in order, duplicates removed; an unknown id is an error."""
+def selected_ids(campaign_ids: Sequence[str]) -> list[str]:
+    """The ids asked for, in order, duplicates removed; 1 to 100 of them."""
     ids = list(dict.fromkeys(campaign_ids))
     if not ids:
         raise ApiError("select at least one campaign", "INVALID_INPUT", ("campaignIds",))
@@ -24,7 +21,12 @@ async def selection(info: Info[Any, Any], campaign_ids: Sequence[str]) -> list[C
             "LIMIT_EXCEEDED",
             ("campaignIds",),
         )
-    records = await context_of(info).loaders.campaign.load_many(ids)
+    return ids
+
+
+async def selection(loaders: Loaders, ids: Sequence[str]) -> list[CampaignRecord]:
+    """The campaigns of `ids` (already checked by selected_ids); an unknown id is an error."""
+    records = await loaders.campaign.load_many(ids)
     missing = [cid for cid, record in zip(ids, records, strict=True) if record is None]
     if missing:
         names = ", ".join(repr(m) for m in missing)

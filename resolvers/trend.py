@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain
-from typing import Any
 
-from strawberry.types import Info
-
-from resolvers.context import context_of
 from resolvers.errors import ApiError, from_store_error
+from resolvers.loaders import Loaders
 from store.errors import StoreError
 from store.models import CampaignRecord, TrendQuery
 from store.timebuckets import Granularity, boundaries, fill, resolution_for, time_zone
@@ -20,7 +17,7 @@ Bucket = tuple[datetime, dict[str, int]]
 
 
 async def trend(
-    info: Info[Any, Any],
+    loaders: Loaders,
     campaigns: Sequence[CampaignRecord],
     granularity: Granularity,
     start: datetime | None,
@@ -46,5 +43,5 @@ async def trend(
         return []
     resolution = resolution_for(edges)
     queries = [TrendQuery(c.id, resolution, edges[0], edges[-1]) for c in campaigns]
-    rows = await context_of(info).loaders.trend.load_many(queries)
+    rows = await loaders.trend.load_many(queries)
     return fill(edges, chain.from_iterable(rows))

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 from schema.errors import ErrorPolicy
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 
 
 class InsightsSchema(strawberry.Schema):
@@ -21,7 +22,13 @@ class InsightsSchema(strawberry.Schema):
 
 
 def build_schema(**options: Any) -> strawberry.Schema:
-    return InsightsSchema(query=Query, mutation=Mutation, extensions=[ErrorPolicy], **options)
+    return InsightsSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[ErrorPolicy],
+        **options,
+    )
 
 
 schema = build_schema()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from resolvers import contacts as contact_resolvers
 from resolvers import trend as trend_resolvers
 from resolvers.campaigns import CampaignPage
-from resolvers.context import context_of
+from resolvers.context import ReadView
 from schema.contacts import ContactConnection, ContactFilter
 from schema.enums import CampaignStatus, Granularity, Sentiment
 from schema.pagination import PageInfo
@@ -57,6 +56,7 @@ def trend_points(buckets: list[trend_resolvers.Bucket]) -> list[TrendPoint]:
 @strawberry.type(description="A broadcast message with call-to-action buttons.")
 class Campaign:
     record: strawberry.Private[models.CampaignRecord]
+    view: strawberry.Private[ReadView]
 
     @strawberry.field(description="The campaign's id.")
     def id(self) -> strawberry.ID:
@@ -95,8 +95,8 @@ class Campaign:
         return self.record.completed_at
 
     @strawberry.field(description="Delivery and engagement numbers, all time.")
-    def stats(self, info: Info[Any, Any]) -> CampaignStats:
-        return CampaignStats.of(self.record.counters, context_of(info).now)
+    def stats(self) -> CampaignStats:
+        return CampaignStats.of(self.record.counters, self.view.as_of)
 
     @strawberry.field(
         description="Per-button performance, one row per configured button (zero rows "
@@ -124,14 +124,13 @@ class Campaign:
     )
     async def trend(
         self,
-        info: Info[Any, Any],
         granularity: Granularity = Granularity.HOUR,
         from_: FromArgument = None,
         to: ToArgument = None,
         time_zone: ZoneArgument = "UTC",
     ) -> list[TrendPoint]:
         buckets = await trend_resolvers.trend(
-            info, [self.record], StoreGranularity(granularity.value), from_, to, time_zone
+            self.view.loaders, [self.record], StoreGranularity(granularity.value), from_, to, time_zone
         )
         return trend_points(buckets)
 
@@ -140,13 +139,12 @@ class Campaign:
     )
     async def contacts(
         self,
-        info: Info[Any, Any],
         filter: ContactFilter | None = None,
         first: int = 50,
         after: str | None = None,
     ) -> ContactConnection:
         wanted = filter.to_model() if filter is not None else models.ContactFilter()
-        page = await contact_resolvers.contacts(info, self.record, wanted, first, after)
+        page = await contact_resolvers.contacts(self.view.loaders, self.record, wanted, first, after)
         return ContactConnection.of(page)
 
 
@@ -163,10 +161,10 @@ class CampaignConnection:
     total_count: int = strawberry.field(description="Campaigns matching the search, all pages.")
 
     @classmethod
-    def of(cls, result: CampaignPage) -> CampaignConnection:
+    def of(cls, result: CampaignPage, view: ReadView) -> CampaignConnection:
         return cls(
             edges=[
-                CampaignEdge(cursor=cursor, node=Campaign(record=record))
+                CampaignEdge(cursor=cursor, node=Campaign(record=record, view=view))
                 for record, cursor in zip(result.page.items, result.cursors, strict=True)
             ],
             page_info=PageInfo.of(result.cursors, result.page.has_next, result.after),

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import strawberry
-from strawberry.types import Info
 
 from resolvers import trend as trend_resolvers
+from resolvers.context import ReadView
 from schema.campaign import (
     Campaign,
     FromArgument,
@@ -34,11 +31,11 @@ class CampaignComparison:
 @strawberry.type(description="Analytics for a selection of one or more campaigns.")
 class Insights:
     records: strawberry.Private[list[models.CampaignRecord]]
-    as_of: strawberry.Private[datetime]
+    view: strawberry.Private[ReadView]
 
     @strawberry.field(description="The selected campaigns, in the order asked for.")
     def campaigns(self) -> list[Campaign]:
-        return [Campaign(record=record) for record in self.records]
+        return [Campaign(record=record, view=self.view) for record in self.records]
 
     @strawberry.field(description="Whether exactly one campaign is selected.")
     def is_single_campaign(self) -> bool:
@@ -48,7 +45,7 @@ class Insights:
         description="Counts summed over the selection, rates recomputed from the sums."
     )
     def summary(self) -> CampaignStats:
-        return CampaignStats.of(self._summed(), self.as_of)
+        return CampaignStats.of(self._summed(), self.view.as_of)
 
     @strawberry.field(
         description="One entry per selected campaign, same order, for side-by-side comparison."
@@ -56,7 +53,8 @@ class Insights:
     def comparison(self) -> list[CampaignComparison]:
         return [
             CampaignComparison(
-                campaign=Campaign(record=r), stats=CampaignStats.of(r.counters, self.as_of)
+                campaign=Campaign(record=r, view=self.view),
+                stats=CampaignStats.of(r.counters, self.view.as_of),
             )
             for r in self.records
         ]
@@ -88,14 +86,13 @@ class Insights:
     )
     async def trend(
         self,
-        info: Info[Any, Any],
         granularity: Granularity = Granularity.HOUR,
         from_: FromArgument = None,
         to: ToArgument = None,
         time_zone: ZoneArgument = "UTC",
     ) -> list[TrendPoint]:
         buckets = await trend_resolvers.trend(
-            info, self.records, StoreGranularity(granularity.value), from_, to, time_zone
+            self.view.loaders, self.records, StoreGranularity(granularity.value), from_, to, time_zone
         )
         return trend_points(buckets)
 

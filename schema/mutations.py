@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from resolvers import campaigns as campaign_resolvers
 from resolvers import events as event_resolvers
+from resolvers.context import context_of
 from schema.campaign import Campaign
 from schema.enums import CampaignStatus, ErrorCode, EventType, Sentiment
 from store import models
@@ -73,11 +74,13 @@ class CampaignPayload:
     errors: list[UserError] = strawberry.field(description="Empty on success.")
 
     @classmethod
-    def of(cls, result: campaign_resolvers.MutationResult) -> CampaignPayload:
+    def of(cls, result: campaign_resolvers.MutationResult, info: Info[Any, Any]) -> CampaignPayload:
         if result.error is not None:
             return cls(campaign=None, errors=[UserError.of(result.error)])
         assert result.campaign is not None
-        return cls(campaign=Campaign(record=result.campaign), errors=[])
+        # A fresh view: the campaign just changed, so this request's caches may be stale.
+        view = context_of(info).fresh_view()
+        return cls(campaign=Campaign(record=result.campaign, view=view), errors=[])
 
 
 @strawberry.input(description="One thing that happened to one recipient of one campaign.")
@@ -149,7 +152,7 @@ class Mutation:
         result = await campaign_resolvers.create(
             info, input.name, _button_specs(input.buttons), input.scheduled_at
         )
-        return CampaignPayload.of(result)
+        return CampaignPayload.of(result, info)
 
     @strawberry.mutation(description="Rename a campaign, change its buttons or its planned time.")
     async def update_campaign(
@@ -164,7 +167,7 @@ class Mutation:
             buttons=buttons if isinstance(buttons, Keep) else _button_specs(buttons or []),
             scheduled_at=_keep_if_unset(input.scheduled_at, nullable=True),
         )
-        return CampaignPayload.of(result)
+        return CampaignPayload.of(result, info)
 
     @strawberry.mutation(
         description="Allowed: DRAFT->SCHEDULED|PENDING|ACTIVE|CANCELLED, "
@@ -178,7 +181,7 @@ class Mutation:
         result = await campaign_resolvers.change_status(
             info, str(id), models.CampaignStatus(status.value)
         )
-        return CampaignPayload.of(result)
+        return CampaignPayload.of(result, info)
 
     @strawberry.mutation(
         description="Record delivery receipts, clicks, replies, labels and sentiment (at most "

@@ -33,17 +33,19 @@ class Query:
     ) -> CampaignConnection:
         wanted = None if statuses is None else [models.CampaignStatus(s.value) for s in statuses]
         page = await campaign_resolvers.search(info, search, wanted, first, after)
-        return CampaignConnection.of(page)
+        return CampaignConnection.of(page, context_of(info).view)
 
     @strawberry.field(description="One campaign by id; null when it doesn't exist.")
     async def campaign(self, info: Info[Any, Any], id: strawberry.ID) -> Campaign | None:
         record = await campaign_resolvers.campaign(info, str(id))
-        return None if record is None else Campaign(record=record)
+        return None if record is None else Campaign(record=record, view=context_of(info).view)
 
     @strawberry.field(
         description="Analytics for 1 to 100 campaigns, in the order given (duplicates removed). "
         "An id that doesn't exist is an error naming it."
     )
     async def insights(self, info: Info[Any, Any], campaign_ids: list[strawberry.ID]) -> Insights:
-        records = await insight_resolvers.selection(info, [str(i) for i in campaign_ids])
-        return Insights(records=records, as_of=context_of(info).now)
+        view = context_of(info).view
+        ids = insight_resolvers.selected_ids([str(i) for i in campaign_ids])
+        records = await insight_resolvers.selection(view.loaders, ids)
+        return Insights(records=records, view=view)

@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from pubsub.live import LiveUpdates
 from resolvers.context import InsightsContext
 from schema import schema
 from server.settings import Settings
@@ -29,8 +30,10 @@ class InsightsGraphQL(GraphQL[InsightsContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> InsightsContext:
-        store: Store = request.app.state.store
-        return InsightsContext(store=store, request=request, response=response)
+        state = request.app.state
+        return InsightsContext(
+            store=state.store, live=state.live, request=request, response=response
+        )
 
 
 async def _recover_periodically(store: Store, interval: float) -> None:
@@ -57,9 +60,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         recovery = asyncio.create_task(
             _recover_periodically(app.state.store, settings.recovery_interval)
         )
+        app.state.live = LiveUpdates(
+            settings.broadcast_url, app.state.store, settings.live_interval
+        )
+        await app.state.live.start()
         try:
             yield
         finally:
+            await app.state.live.stop()
             recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await recovery
