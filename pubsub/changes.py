@@ -12,10 +12,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from redis import asyncio as redis
 from redis.exceptions import RedisError
 
 from pubsub.channels import CHANGED_KEY, STATUS_CHANGED_KEY, TICK_LEASE_KEY
+from pubsub.redis_client import redis_client
 
 logger = logging.getLogger("insights.pubsub")
 SEPARATOR = "\x1f"
@@ -39,7 +39,9 @@ class MemoryChanges:
     _numbers: set[tuple[str, str]] = field(default_factory=set)
     _status: set[tuple[str, str]] = field(default_factory=set)
 
-    async def mark(self, workspace: str, campaign_ids: Iterable[str], *, status: bool = False) -> None:
+    async def mark(
+        self, workspace: str, campaign_ids: Iterable[str], *, status: bool = False
+    ) -> None:
         target = self._status if status else self._numbers
         target.update((workspace, campaign_id) for campaign_id in campaign_ids)
 
@@ -67,15 +69,15 @@ return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
 class RedisChanges:
     """Change marks in Redis sets; the tick lease is a Redis key with an expiry."""
 
-    def __init__(self, url: str, *, socket_timeout: float = 2.0) -> None:
-        self._redis = redis.Redis.from_url(
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
-        )
+    def __init__(self, url: str) -> None:
+        self._redis = redis_client(url)
         self._owner = secrets.token_hex(8)
         self._unsent = MemoryChanges()
         self._renew = self._redis.register_script(_RENEW)
 
-    async def mark(self, workspace: str, campaign_ids: Iterable[str], *, status: bool = False) -> None:
+    async def mark(
+        self, workspace: str, campaign_ids: Iterable[str], *, status: bool = False
+    ) -> None:
         members = [f"{workspace}{SEPARATOR}{campaign_id}" for campaign_id in campaign_ids]
         if not members:
             return
@@ -93,7 +95,9 @@ class RedisChanges:
                     await self._redis.sadd(key, *(f"{w}{SEPARATOR}{c}" for w, c in pairs))
                 except RedisError:
                     for workspace, campaign_id in pairs:
-                        await self._unsent.mark(workspace, [campaign_id], status=key == STATUS_CHANGED_KEY)
+                        await self._unsent.mark(
+                            workspace, [campaign_id], status=key == STATUS_CHANGED_KEY
+                        )
                     raise
 
     async def take(self) -> Changes:

@@ -48,6 +48,8 @@ class Watcher:
     def seed(self, records: Sequence[CampaignRecord]) -> None:
         """The records read at subscription time, until snapshots replace them."""
         self._seed = {record.id: record for record in records}
+        for record in records:
+            self._hub.workspaces[record.id] = record.workspace
 
     def _notify(self, tick: Tick) -> None:
         self._tick = tick
@@ -82,6 +84,16 @@ class LiveHub:
         self._dirty: set[str] = set()
         self._flush_handle: asyncio.TimerHandle | None = None
         self._ticks = 0
+        # Workspace of each watched campaign, to ask for fresh snapshots after an outage.
+        self.workspaces: dict[str, str] = {}
+
+    def watched(self) -> dict[str, list[str]]:
+        """Workspace -> ids of the campaigns watched here."""
+        by_workspace: dict[str, list[str]] = {}
+        for campaign_id in self._watchers:
+            if campaign_id in self.workspaces:
+                by_workspace.setdefault(self.workspaces[campaign_id], []).append(campaign_id)
+        return by_workspace
 
     def latest(self, campaign_id: str) -> CampaignRecord | None:
         entry = self._latest.get(campaign_id)
@@ -105,6 +117,7 @@ class LiveHub:
                 if not watchers:
                     self._watchers.pop(campaign_id, None)
                     self._latest.pop(campaign_id, None)
+                    self.workspaces.pop(campaign_id, None)
                     reader = self._readers.pop(campaign_id, None)
                     if reader is not None:
                         reader.cancel()

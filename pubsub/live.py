@@ -17,7 +17,9 @@ class LiveUpdates:
         self.metrics = LiveMetrics()
         self.changes: MemoryChanges | RedisChanges
         if broadcast_url.startswith(("redis://", "rediss://")):
-            self.backend: ResilientRedisBackend | None = ResilientRedisBackend(broadcast_url)
+            self.backend: ResilientRedisBackend | None = ResilientRedisBackend(
+                broadcast_url, on_reconnect=self._resync
+            )
             self.broadcast = Broadcast(backend=self.backend)
             self.changes = RedisChanges(broadcast_url)
         else:
@@ -36,6 +38,10 @@ class LiveUpdates:
         await self.hub.close()
         await self.broadcast.disconnect()
         await self.changes.close()
+
+    async def _resync(self) -> None:
+        for workspace, campaign_ids in self.hub.watched().items():
+            await self.changes.mark(workspace, campaign_ids)
 
     async def mark_changed(self, workspace: str, campaign_ids: frozenset[str]) -> None:
         await self.publisher.mark_changed(workspace, campaign_ids)

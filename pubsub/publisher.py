@@ -15,7 +15,6 @@ from pubsub.channels import channel_for_campaign
 from pubsub.metrics import LiveMetrics
 from pubsub.snapshot import encode_snapshot
 from store import Store
-from store.errors import StoreUnavailable
 from store.models import CampaignStatus
 from store.validation import normalise_time
 
@@ -72,7 +71,8 @@ class LivePublisher:
             return 0
         try:
             return await self._publish(changes)
-        except (StoreUnavailable, OSError, ConnectionError):
+        except BaseException:
+            # Store or broker down: keep the marks, so the next tick publishes them.
             for workspace, campaign_id in changes.numbers:
                 await self._changes.mark(workspace, [campaign_id])
             for workspace, campaign_id in changes.status:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from broadcaster import BroadcastBackend, Event
@@ -20,20 +21,21 @@ from redis import asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from pubsub.redis_client import redis_client
+
 logger = logging.getLogger("insights.pubsub")
 
 QUEUE_LIMIT = 10_000
 BACKOFF_FIRST = 0.1
-BACKOFF_MAX = 2.0
+BACKOFF_MAX = 0.5
 LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class ResilientRedisBackend(BroadcastBackend):
-    def __init__(self, url: str, *, socket_timeout: float = 2.0) -> None:
+    def __init__(self, url: str, on_reconnect: Callable[[], Awaitable[None]] | None = None) -> None:
         self._url = url
-        self._publisher = redis.Redis.from_url(
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
-        )
+        self._on_reconnect = on_reconnect
+        self._publisher = redis_client(url)
         self._channels: set[str] = set()
         self._changed = asyncio.Event()
         self._queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
@@ -98,6 +100,9 @@ class ResilientRedisBackend(BroadcastBackend):
                         len(self._channels),
                     )
                     lost_since = False
+                    if self._on_reconnect is not None:
+                        # Snapshots published while we were away are gone: ask for fresh ones.
+                        await self._on_reconnect()
                 backoff = BACKOFF_FIRST
                 while True:
                     if self._changed.is_set():

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -17,6 +18,7 @@ from strawberry.asgi import GraphQL
 from pubsub.live import LiveUpdates
 from resolvers.context import InsightsContext
 from schema import schema
+from server.metrics import LiveCollector, metrics_endpoint
 from server.settings import Settings
 from store import Store, open_store
 from store.errors import StoreUnavailable
@@ -76,6 +78,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     graphql = InsightsGraphQL(schema)
 
+    registry = CollectorRegistry()
+    registry.register(
+        LiveCollector(lambda: getattr(app.state, "live", None) and app.state.live.metrics)
+    )
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -86,6 +93,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
+            Route("/metrics", metrics_endpoint(registry)),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
