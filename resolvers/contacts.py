@@ -28,9 +28,7 @@ async def contacts(
 ) -> ContactPage:
     check_page_size(first)
     key = decode_cursor(CONTACT_CURSOR, after) if after is not None else None
-    page = await loaders.contacts.load(
-        ContactQuery(campaign.id, wanted, first, key)
-    )
+    page = await loaders.contacts.load(ContactQuery(campaign.id, wanted, first, key))
     cursors = tuple(
         encode_cursor(CONTACT_CURSOR, c.last_event_at, c.recipient_id) for c in page.items
     )

@@ -130,7 +130,12 @@ class Campaign:
         time_zone: ZoneArgument = "UTC",
     ) -> list[TrendPoint]:
         buckets = await trend_resolvers.trend(
-            self.view.loaders, [self.record], StoreGranularity(granularity.value), from_, to, time_zone
+            self.view.loaders,
+            [self.record],
+            StoreGranularity(granularity.value),
+            from_,
+            to,
+            time_zone,
         )
         return trend_points(buckets)
 
@@ -144,7 +149,9 @@ class Campaign:
         after: str | None = None,
     ) -> ContactConnection:
         wanted = filter.to_model() if filter is not None else models.ContactFilter()
-        page = await contact_resolvers.contacts(self.view.loaders, self.record, wanted, first, after)
+        page = await contact_resolvers.contacts(
+            self.view.loaders, self.record, wanted, first, after
+        )
         return ContactConnection.of(page)
 
 

@@ -92,7 +92,12 @@ class Insights:
         time_zone: ZoneArgument = "UTC",
     ) -> list[TrendPoint]:
         buckets = await trend_resolvers.trend(
-            self.view.loaders, self.records, StoreGranularity(granularity.value), from_, to, time_zone
+            self.view.loaders,
+            self.records,
+            StoreGranularity(granularity.value),
+            from_,
+            to,
+            time_zone,
         )
         return trend_points(buckets)
 

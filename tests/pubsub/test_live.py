@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 import sys
 import time
@@ -242,10 +243,8 @@ async def test_a_subscriber_that_stops_reading_does_not_grow_server_memory() -> 
         await ws.send('{"type": "connection_init", "payload": {}}')
         await ws.recv()
         query = SUBSCRIPTION.replace("trend(granularity: HOUR)", "trend(granularity: MINUTE)")
-        await ws.send(
-            '{"id": "1", "type": "subscribe", "payload": {"query": %s, "variables": {"ids": ["%s"]}}}'
-            % (__import__("json").dumps(query), campaign_id)
-        )
+        subscribe = {"query": query, "variables": {"ids": [campaign_id]}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
 
             async def tick(n: int) -> None:

@@ -109,7 +109,11 @@ def reference(events: list[EventInput]) -> dict[str, object]:
             button_clickers[button or ""] += 1
         for label in LABELS:
             marks = [e for e in evs if e.label == label]
-            if marks and max(marks, key=lambda e: (e.occurred_at, e.event_id)).type is EventType.LABEL_ADDED:
+            if (
+                marks
+                and max(marks, key=lambda e: (e.occurred_at, e.event_id)).type
+                is EventType.LABEL_ADDED
+            ):
                 labels[label] += 1
         moods = [e for e in evs if e.type is EventType.SENTIMENT_SET]
         if moods:
@@ -118,7 +122,8 @@ def reference(events: list[EventInput]) -> dict[str, object]:
             sentiments[newest.sentiment] += 1
     delivery_times = [e.occurred_at for e in unique if e.type.value in DELIVERY | {"FAILED"}]
     return {
-        "counts": {k: v for k, v in counts.items() if k != "replies"} | {"responders": counts["replies"]},
+        "counts": {k: v for k, v in counts.items() if k != "replies"}
+        | {"responders": counts["replies"]},
         "trend": trend,
         "buttons": {b: (buttons[b], button_clickers[b]) for b in buttons},
         "labels": +labels,
@@ -155,19 +160,35 @@ async def test_numbers_equal_the_reference_on_every_backend(
     got = dataclasses.asdict(counters)
     for name, value in expected["counts"].items():  # type: ignore[attr-defined]
         assert got[name] == value, name
-    for name in ("recipients", "sent", "delivered", "read", "failed", "clicks", "clickers", "responders"):
+    for name in (
+        "recipients",
+        "sent",
+        "delivered",
+        "read",
+        "failed",
+        "clicks",
+        "clickers",
+        "responders",
+    ):
         assert got[name] == expected["counts"].get(name, 0), name  # type: ignore[attr-defined]
-    assert {b: (c.clicks, c.clickers) for b, c in counters.buttons.items() if c.clicks} == expected["buttons"]
+    assert {b: (c.clicks, c.clickers) for b, c in counters.buttons.items() if c.clicks} == expected[
+        "buttons"
+    ]
     assert counters.labels == expected["labels"]
     assert counters.sentiments == expected["sentiments"]
-    assert (counters.first_event_at, counters.last_event_at) == (expected["first"], expected["last"])
+    assert (counters.first_event_at, counters.last_event_at) == (
+        expected["first"],
+        expected["last"],
+    )
 
     # and hourly trend buckets (in a :45 zone) match the reference and sum to the totals
     if counters.first_event_at is None or counters.last_event_at is None:
         return
     zone = time_zone("Asia/Kathmandu")
     edges = boundaries(Granularity.HOUR, counters.first_event_at, counters.last_event_at, zone)
-    rows = await store.trend(workspace, [TrendQuery(campaign.id, resolution_for(edges), edges[0], edges[-1])])
+    rows = await store.trend(
+        workspace, [TrendQuery(campaign.id, resolution_for(edges), edges[0], edges[-1])]
+    )
     buckets = fill(edges, rows[0])
     reference_trend: Counter[tuple[int, str]] = Counter()
     for (when, name), n in expected["trend"].items():  # type: ignore[attr-defined]
@@ -178,4 +199,8 @@ async def test_numbers_equal_the_reference_on_every_backend(
             assert n == reference_trend[(index, name)], (index, name)
     totals = {name: sum(bucket[name] for _, bucket in buckets) for name in buckets[0][1]}
     assert totals["clicks"] == counters.clicks and totals["replies"] == counters.responders
-    assert (totals["sent"], totals["read"], totals["failed"]) == (counters.sent, counters.read, counters.failed)
+    assert (totals["sent"], totals["read"], totals["failed"]) == (
+        counters.sent,
+        counters.read,
+        counters.failed,
+    )
