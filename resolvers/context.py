@@ -11,6 +11,7 @@ from strawberry.types import Info
 from pubsub.hub import LiveHub
 from resolvers.loaders import Loaders
 from store import Store
+from store.keys import Role
 from store.validation import normalise_time
 
 DEFAULT_WORKSPACE = "default"
@@ -24,6 +25,16 @@ class Live(Protocol):
     async def mark_changed(self, workspace: str, campaign_ids: frozenset[str]) -> None: ...
 
     async def mark_status_changed(self, workspace: str, campaign_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as its API key says: a workspace and roles."""
+
+    key_id: str
+    workspace: str
+    roles: frozenset[Role]
+    name: str
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,17 @@ class InsightsContext:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     live: Live | None = None
+    principal: Principal | None = None
 
     def __post_init__(self) -> None:
+        if self.principal is not None:
+            self.workspace = self.principal.workspace
+        self.loaders = Loaders(self.store, self.workspace)
+
+    def authenticate(self, principal: Principal) -> None:
+        """For WebSockets, whose key arrives after the context is made."""
+        self.principal = principal
+        self.workspace = principal.workspace
         self.loaders = Loaders(self.store, self.workspace)
 
     @property

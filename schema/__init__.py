@@ -6,10 +6,17 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorPolicy
 from schema.mutations import Mutation
+from schema.permissions import RolePolicy
 from schema.query import Query
 from schema.subscription import Subscription
 
@@ -21,13 +28,24 @@ class InsightsSchema(strawberry.Schema):
         """ErrorPolicy already logged what needs logging; expected errors are not logged."""
 
 
-def build_schema(**options: Any) -> strawberry.Schema:
+def build_schema(
+    *,
+    max_depth: int = 10,
+    max_aliases: int = 30,
+    max_tokens: int = 5000,
+    introspection: bool = True,
+) -> strawberry.Schema:
+    extensions: list[Any] = [
+        ErrorPolicy,
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        RolePolicy,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return InsightsSchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        extensions=[ErrorPolicy],
-        **options,
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
 
 

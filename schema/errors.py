@@ -18,11 +18,30 @@ def _is_shown(error: GraphQLError) -> bool:
     return error.original_error is None or isinstance(error.original_error, GraphQLError)
 
 
+LIMIT_MESSAGES = ("exceeds maximum operation depth", "aliases", "more than", "tokens")
+
+
+def _code_for(message: str) -> str:
+    """A code for errors about the document itself (graphql-core and Strawberry give none)."""
+    if any(part in message for part in LIMIT_MESSAGES):
+        return "LIMIT_EXCEEDED"
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
 class ErrorPolicy(MaskErrors):
     """Masks unexpected errors; logs each with its stack under an id the client is given."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda error: not _is_shown(error))
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if error.original_error is None and not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": _code_for(error.message)}
+        return processed
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error

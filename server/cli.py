@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
 import sys
 
 from server.settings import Settings, SettingsError
+from store.keys import Role, generate_key
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -16,6 +19,21 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.api_keys is None and settings.store_url.startswith("memory:"):
+        # The embedded default has nowhere to keep keys: make one for this run and show it.
+        key = generate_key()
+        entry = {
+            "key": key,
+            "workspace": "default",
+            "roles": [r.value for r in Role],
+            "name": "dev",
+        }
+        settings = dataclasses.replace(settings, api_keys=json.dumps([entry]))
+        print(
+            f"No INSIGHTS_API_KEYS set: this run's key (workspace 'default', all roles):\n  {key}\n"
+            "Send it as 'Authorization: Bearer <key>' (GraphiQL: the headers tab).",
+            flush=True,
+        )
     print(
         f"Marketing Insights API on http://{args.host}:{args.port}/graphql "
         f"(store {settings.store_url}, broadcast {settings.broadcast_url})",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from store.campaigns import Keep
+from store.keys import ApiKey
 from store.models import (
     ButtonSpec,
     CampaignRecord,
@@ -76,3 +77,13 @@ class Store(Protocol):
         self, workspace: str, queries: Sequence[ContactQuery]
     ) -> list[Page[ContactRecord]]:
         """One page per query, newest interaction first."""
+
+    async def create_api_key(self, key: ApiKey) -> None: ...
+
+    async def find_api_key(self, key_hash: str) -> ApiKey | None:
+        """The key with this hash, revoked or not."""
+
+    async def list_api_keys(self) -> list[ApiKey]: ...
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        """Mark the key revoked; False when no such key."""

@@ -22,6 +22,7 @@ from store.campaigns import (
 )
 from store.errors import NotFound
 from store.ingest import check_batch, group_by_campaign, recipient_key
+from store.keys import ApiKey
 from store.lifecycle import transition_changes
 from store.models import (
     ButtonCount,
@@ -115,6 +116,24 @@ class MemoryStore:
     def __init__(self) -> None:
         self._campaigns: dict[str, _Campaign] = {}
         self._event_ids: dict[str, set[str]] = {}
+        self._keys: dict[str, ApiKey] = {}
+
+    async def create_api_key(self, key: ApiKey) -> None:
+        self._keys[key.hash] = key
+
+    async def find_api_key(self, key_hash: str) -> ApiKey | None:
+        return self._keys.get(key_hash)
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        return sorted(self._keys.values(), key=lambda k: k.created_at)
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        for key_hash, key in self._keys.items():
+            if key.key_id == key_id:
+                if key.revoked_at is None:
+                    self._keys[key_hash] = replace(key, revoked_at=datetime.now(UTC))
+                return True
+        return False
 
     async def ping(self) -> None:
         return None

@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, InsertOne, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import (
     BulkWriteError,
@@ -42,6 +42,7 @@ from store.campaigns import (
 )
 from store.errors import NotFound, StoreUnavailable
 from store.ingest import check_batch, group_by_campaign
+from store.keys import ApiKey, Role
 from store.lifecycle import transition_changes
 from store.models import (
     ButtonSpec,
@@ -101,6 +102,25 @@ def _now() -> datetime:
     return normalise_time(datetime.now(UTC))
 
 
+# FerretDB v1.24.2 hangs on an update command of 100 or more statements (each holds a
+# SQLite connection until the command ends); smaller commands cost MongoDB little.
+BULK_CHUNK = 50
+
+
+async def _bulk(collection: AsyncCollection[Doc], operations: Sequence[Any]) -> None:
+    """Unordered bulk writes in chunks, run together; duplicate keys mean 'already done'."""
+
+    async def write(chunk: Sequence[Any]) -> None:
+        try:
+            await collection.bulk_write(list(chunk), ordered=False)
+        except BulkWriteError as error:
+            _ignore_duplicates(error)
+
+    chunks = [operations[i : i + BULK_CHUNK] for i in range(0, len(operations), BULK_CHUNK)]
+    for chunk in chunks:
+        await write(chunk)
+
+
 def _ignore_duplicates(error: BulkWriteError) -> None:
     others = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
     if others or error.details.get("writeConcernErrors"):
@@ -143,6 +163,7 @@ class MongoStore:
         self._recipients: AsyncCollection[Doc] = db["recipients"]
         self._trend: AsyncCollection[Doc] = db["trend"]
         self._journals: AsyncCollection[Doc] = db["journals"]
+        self._keys: AsyncCollection[Doc] = db["api_keys"]
         self._journal_grace = journal_grace
 
     @_unavailable
@@ -156,6 +177,7 @@ class MongoStore:
             [("c", ASCENDING), ("last", DESCENDING), ("r", DESCENDING)]
         )
         await self._trend.create_index([("c", ASCENDING), ("res", ASCENDING), ("t", ASCENDING)])
+        await self._keys.create_index([("key_id", ASCENDING)], unique=True)
 
     @_unavailable
     async def ping(self) -> None:
@@ -163,6 +185,38 @@ class MongoStore:
 
     async def close(self) -> None:
         await self._client.close()
+
+    # API keys
+
+    @_unavailable
+    async def create_api_key(self, key: ApiKey) -> None:
+        await self._keys.insert_one(
+            {
+                "_id": key.hash,
+                "key_id": key.key_id,
+                "w": key.workspace,
+                "roles": sorted(key.roles),
+                "name": key.name,
+                "createdAt": key.created_at,
+                "revokedAt": key.revoked_at,
+            }
+        )
+
+    @_unavailable
+    async def find_api_key(self, key_hash: str) -> ApiKey | None:
+        doc = await self._keys.find_one({"_id": key_hash})
+        return None if doc is None else _key_from_doc(doc)
+
+    @_unavailable
+    async def list_api_keys(self) -> list[ApiKey]:
+        return [_key_from_doc(doc) async for doc in self._keys.find().sort("createdAt", ASCENDING)]
+
+    @_unavailable
+    async def revoke_api_key(self, key_id: str) -> bool:
+        result = await self._keys.update_one(
+            {"key_id": key_id, "revokedAt": None}, {"$set": {"revokedAt": _now()}}
+        )
+        return result.matched_count > 0 or await self._keys.count_documents({"key_id": key_id}) > 0
 
     # Campaigns
 
@@ -404,47 +458,49 @@ class MongoStore:
 
     async def _run_journal(self, journal: Mapping[str, Any]) -> None:
         campaign_id, seq, op = journal["c"], journal["seq"], journal["_id"]
-        writes: list[InsertOne[Doc] | ReplaceOne[Doc]] = [
-            InsertOne(item["doc"])
-            if item["expect"] is None
-            else ReplaceOne({"_id": item["doc"]["_id"], "v": item["expect"]}, item["doc"])
-            for item in journal["recipients"]
-        ]
-        if writes:
-            try:
-                await self._recipients.bulk_write(writes, ordered=False)
-            except BulkWriteError as error:
-                _ignore_duplicates(error)
-        if journal["trend"]:
-            # Create missing buckets first, so the guarded increments below need no upsert.
-            await self._trend.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": item["_id"]},
-                        {
-                            "$setOnInsert": {
-                                "c": campaign_id,
-                                "res": item["res"],
-                                "t": item["t"],
-                                "cv": 0,
-                            }
-                        },
-                        upsert=True,
-                    )
-                    for item in journal["trend"]
-                ],
-                ordered=False,
-            )
-            await self._trend.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": item["_id"], "cv": {"$lt": seq}},
-                        {"$inc": item["inc"], "$set": {"cv": seq}},
-                    )
-                    for item in journal["trend"]
-                ],
-                ordered=False,
-            )
+        await _bulk(
+            self._recipients,
+            [
+                InsertOne(item["doc"])
+                if item["expect"] is None
+                # $set of every field, not a replacement: FerretDB scans the whole collection
+                # for a replacement whose filter has more than _id.
+                else UpdateOne(
+                    {"_id": item["doc"]["_id"], "v": item["expect"]},
+                    {"$set": {k: v for k, v in item["doc"].items() if k != "_id"}},
+                )
+                for item in journal["recipients"]
+            ],
+        )
+        # Create missing buckets first, so the guarded increments below need no upsert.
+        await _bulk(
+            self._trend,
+            [
+                UpdateOne(
+                    {"_id": item["_id"]},
+                    {
+                        "$setOnInsert": {
+                            "c": campaign_id,
+                            "res": item["res"],
+                            "t": item["t"],
+                            "cv": 0,
+                        }
+                    },
+                    upsert=True,
+                )
+                for item in journal["trend"]
+            ],
+        )
+        await _bulk(
+            self._trend,
+            [
+                UpdateOne(
+                    {"_id": item["_id"], "cv": {"$lt": seq}},
+                    {"$inc": item["inc"], "$set": {"cv": seq}},
+                )
+                for item in journal["trend"]
+            ],
+        )
         await self._finalize(campaign_id, op, journal["counters"])
         await self._mark_applied(journal["events"])
         await self._journals.delete_one({"_id": op})
@@ -454,11 +510,10 @@ class MongoStore:
         await self._campaigns.update_one({"_id": campaign_id, "j": op}, _counters_update(change))
 
     async def _mark_applied(self, event_keys: Sequence[str]) -> None:
-        if event_keys:
-            await self._events.bulk_write(
-                [UpdateOne({"_id": key}, {"$set": {"a": True}}) for key in event_keys],
-                ordered=False,
-            )
+        # One statement per event by _id: FerretDB scans the collection for an $in filter.
+        await _bulk(
+            self._events, [UpdateOne({"_id": k}, {"$set": {"a": True}}) for k in event_keys]
+        )
 
     @_unavailable
     async def recover(self, older_than: timedelta = timedelta(seconds=30)) -> int:
@@ -592,3 +647,15 @@ def _trend_updates(campaign_id: str, delta: CountersDelta) -> list[Doc]:
         for (resolution, start), counts in buckets.items()
         if (inc := {name: amount for name, amount in counts.items() if amount})
     ]
+
+
+def _key_from_doc(doc: Mapping[str, Any]) -> ApiKey:
+    return ApiKey(
+        key_id=doc["key_id"],
+        hash=doc["_id"],
+        workspace=doc["w"],
+        roles=frozenset(Role(r) for r in doc["roles"]),
+        name=doc["name"],
+        created_at=doc["createdAt"],
+        revoked_at=doc.get("revokedAt"),
+    )

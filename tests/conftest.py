@@ -20,6 +20,7 @@ import pytest
 from server.app import create_app
 from server.settings import Settings
 from store import MemoryStore, MongoStore, Store
+from tests.keys import API_KEYS, auth
 from tests.services import FerretDB, RedisServer
 
 
@@ -106,11 +107,16 @@ def workspace() -> str:
 @pytest.fixture
 async def client(store: Store) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the app on the parametrised store (in-process ASGI transport)."""
-    app = create_app(Settings(), store=store)
+    app = create_app(app_settings(), store=store)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=auth()
         ) as http,
     ):
         yield http
+
+
+def app_settings(**overrides: Any) -> Settings:
+    """Settings for in-process apps: the test keys, and no rate limit to speak of."""
+    return Settings(api_keys=API_KEYS, rate_limit=1e6, rate_burst=10**6, **overrides)

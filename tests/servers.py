@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from tests.keys import API_KEYS
 from tests.services import ServerProcess
 
 
@@ -17,7 +18,7 @@ class ApiServer(ServerProcess):
 
     def __init__(self, env: Mapping[str, str], port: int | None = None) -> None:
         super().__init__(port)
-        self.env = dict(env)
+        self.env = {"INSIGHTS_API_KEYS": API_KEYS, "INSIGHTS_RATE_LIMIT": "100000", **env}
 
     @property
     def url(self) -> str:

@@ -11,10 +11,14 @@ from typing import Any
 
 import websockets
 
+from tests.keys import TEST_KEY
+
 
 class Subscriber:
-    def __init__(self, url: str, query: str, variables: Mapping[str, Any]) -> None:
-        self.url, self.query, self.variables = url, query, dict(variables)
+    def __init__(
+        self, url: str, query: str, variables: Mapping[str, Any], key: str = TEST_KEY
+    ) -> None:
+        self.url, self.query, self.variables, self.key = url, query, dict(variables), key
         self.payloads: list[tuple[float, dict[str, Any]]] = []
         self.errors: list[Any] = []
         self._task: asyncio.Task[None] | None = None
@@ -27,7 +31,8 @@ class Subscriber:
 
     async def _run(self) -> None:
         async with websockets.connect(self.url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {self.key}"}}
+            await ws.send(json.dumps(init))
             ack = json.loads(await ws.recv())
             assert ack["type"] == "connection_ack", ack
             await ws.send(

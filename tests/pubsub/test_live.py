@@ -18,9 +18,9 @@ from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
 from server.app import create_app
-from server.settings import Settings
 from store import MemoryStore
-from tests.conftest import Services
+from tests.conftest import Services, app_settings
+from tests.keys import auth
 from tests.servers import ApiServer
 from tests.services import free_port
 from tests.wsclient import Subscriber
@@ -43,7 +43,7 @@ RECORD = "mutation($e: [CampaignEventInput!]!) { recordEvents(events: $e) { acce
 
 def _post(base: str, query: str, **variables: Any) -> dict[str, Any]:
     body = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables}, timeout=30
+        f"{base}/graphql", json={"query": query, "variables": variables}, headers=auth(), timeout=30
     ).json()
     assert not body.get("errors"), body
     return body["data"]  # type: ignore[no-any-return]
@@ -109,7 +109,9 @@ def single() -> Iterator[ApiServer]:
 async def test_both_protocols_work_with_the_gql_client(single: ApiServer, protocol: str) -> None:
     # given an active campaign and a gql client (a library we did not write)
     [campaign_id] = _active_campaigns(single.url, 1)
-    transport = WebsocketsTransport(url=single.ws_url, subprotocols=[protocol], close_timeout=1)
+    transport = WebsocketsTransport(
+        url=single.ws_url, subprotocols=[protocol], close_timeout=1, init_payload=auth()
+    )
     received: list[int] = []
 
     # when we subscribe and send one event after the first payload
@@ -240,12 +242,12 @@ async def test_a_subscriber_that_stops_reading_does_not_grow_server_memory() -> 
         ws = await websockets.connect(
             server.ws_url, subprotocols=["graphql-transport-ws"], max_queue=1
         )  # type: ignore[list-item]
-        await ws.send('{"type": "connection_init", "payload": {}}')
+        await ws.send(json.dumps({"type": "connection_init", "payload": auth()}))
         await ws.recv()
         query = SUBSCRIPTION.replace("trend(granularity: HOUR)", "trend(granularity: MINUTE)")
         subscribe = {"query": query, "variables": {"ids": [campaign_id]}}
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10, headers=auth()) as http:
 
             async def tick(n: int) -> None:
                 events = [
@@ -282,7 +284,7 @@ async def test_a_subscriber_that_stops_reading_does_not_grow_server_memory() -> 
 async def in_process_server(store: Any, interval: float) -> AsyncIterator[str]:
     """The app under uvicorn in this event loop, so tests can count its store calls."""
     port = free_port()
-    app = create_app(Settings(live_interval=interval), store=store)
+    app = create_app(app_settings(live_interval=interval), store=store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
