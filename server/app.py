@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -15,7 +16,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -33,6 +35,7 @@ from store import Store, open_store
 from store.errors import StoreUnavailable
 
 logger = logging.getLogger("insights")
+DASHBOARD = Path(__file__).parent / "dashboard"
 
 
 class InsightsGraphQL(GraphQL[InsightsContext, None]):
@@ -166,6 +169,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             Route("/metrics", metrics_endpoint(registry)),
             Route("/graphql", GraphQLGuard(graphql, settings), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount("/dashboard", StaticFiles(directory=DASHBOARD, html=True), name="dashboard"),
         ],
         middleware=middleware,
         lifespan=lifespan,
