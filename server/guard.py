@@ -93,6 +93,11 @@ class GraphQLGuard:
         if body is None:
             await _reply(send, 413, f"request body over {limit} bytes", "LIMIT_EXCEEDED")
             return
+        if scope["method"] == "POST" and b"json" in headers.get(b"content-type", b""):
+            problem = _json_problem(body)
+            if problem:
+                await _reply(send, 400, problem, "BAD_REQUEST")
+                return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, _replay(body, receive), send)
 
@@ -110,6 +115,17 @@ class GraphQLGuard:
             chunks.append(chunk)
             if not message.get("more_body"):
                 return b"".join(chunks)
+
+
+def _json_problem(body: bytes) -> str | None:
+    """Why a JSON request body can't be a GraphQL request, or None when it can."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return "the request body is not valid JSON"
+    if not isinstance(data, dict):
+        return 'the request body must be a JSON object like {"query": "..."}'
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -119,4 +119,5 @@ async def client(store: Store) -> AsyncIterator[httpx.AsyncClient]:
 
 def app_settings(**overrides: Any) -> Settings:
     """Settings for in-process apps: the test keys, and no rate limit to speak of."""
-    return Settings(api_keys=API_KEYS, rate_limit=1e6, rate_burst=10**6, **overrides)
+    options: dict[str, Any] = {"api_keys": API_KEYS, "rate_limit": 1e6, "rate_burst": 10**6}
+    return Settings(**(options | overrides))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import httpx
+import uvicorn
 
+from server.app import create_app
 from tests.keys import API_KEYS
-from tests.services import ServerProcess
+from tests.services import ServerProcess, free_port
 
 
 class ApiServer(ServerProcess):
@@ -54,3 +59,39 @@ class ApiServer(ServerProcess):
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         raise RuntimeError("no VmRSS")
+
+
+@contextlib.asynccontextmanager
+async def in_process_server(store: Any, **settings: Any) -> AsyncIterator[str]:
+    """The app under uvicorn in this event loop, so tests can count its store calls."""
+    port = free_port()
+    from tests.conftest import app_settings
+
+    app = create_app(app_settings(**settings), store=store)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+class CountingStore:
+    """Delegates to a store and counts calls by method name."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.calls = inner, dict[str, int]()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if not callable(attribute):
+            return attribute
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return await attribute(*args, **kwargs)
+
+        return counted

@@ -8,21 +8,18 @@ import json
 import secrets
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from server.app import create_app
 from store import MemoryStore
-from tests.conftest import Services, app_settings
+from tests.conftest import Services
 from tests.keys import auth
-from tests.servers import ApiServer
-from tests.services import free_port
+from tests.servers import ApiServer, CountingStore, in_process_server
 from tests.wsclient import Subscriber
 
 INTERVAL = 0.5
@@ -280,43 +277,9 @@ async def test_a_subscriber_that_stops_reading_does_not_grow_server_memory() -> 
         assert grown < 40 * 2**20
 
 
-@contextlib.asynccontextmanager
-async def in_process_server(store: Any, interval: float) -> AsyncIterator[str]:
-    """The app under uvicorn in this event loop, so tests can count its store calls."""
-    port = free_port()
-    app = create_app(app_settings(live_interval=interval), store=store)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-class CountingStore:
-    """Delegates to a store and counts calls by method name."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.calls = inner, dict[str, int]()
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.inner, name)
-        if not callable(attribute):
-            return attribute
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] = self.calls.get(name, 0) + 1
-            return await attribute(*args, **kwargs)
-
-        return counted
-
-
 async def test_a_tick_reads_each_campaign_once_however_many_subscribers() -> None:
     store = CountingStore(MemoryStore())
-    async with in_process_server(store, interval=0.3) as address:
+    async with in_process_server(store, live_interval=0.3) as address:
         base = f"http://{address}"
         campaign_ids = await asyncio.to_thread(_active_campaigns, base, 3)
         subscribers = [
