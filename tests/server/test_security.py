@@ -255,7 +255,7 @@ async def test_the_request_rate_per_key_is_limited_with_a_retry_hint(store: Stor
         limited = await _gql(http, LIST)
         other = await _gql(http, LIST, OTHER_KEY)
 
-    assert codes[:2] == [200, 200] and 429 in codes[2:] + [limited.status_code]
+    assert codes[:2] == [200, 200]
     assert limited.status_code == 429
     assert limited.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
     assert float(limited.headers["Retry-After"]) >= 1

@@ -40,7 +40,8 @@ func ferretDBVersion() string {
 		for _, dep := range bi.Deps {
 			if dep.Path == "github.com/FerretDB/FerretDB" {
 				if dep.Replace != nil {
-					return dep.Replace.Version
+					// scripts/build-mongotest builds against a patched copy.
+					return dep.Version + "+patched"
 				}
 				return dep.Version
 			}
@@ -53,6 +54,9 @@ func main() {
 	showVersion := flag.Bool("version", false, "print the FerretDB version and exit")
 	listen := flag.String("listen", "", "TCP address to listen on, loopback only (e.g. 127.0.0.1:27017)")
 	dir := flag.String("dir", "", "data directory for SQLite files (created if missing)")
+	synchronous := flag.String("synchronous", "normal",
+		"SQLite synchronous pragma: off, normal or full (with WAL, normal and off keep every "+
+			"committed write across a process crash or kill; only a power loss can lose the last ones)")
 	flag.Parse()
 
 	if *showVersion {
@@ -92,10 +96,17 @@ func main() {
 	if err = os.MkdirAll(absDir, 0o700); err != nil {
 		fatalf("cannot create -dir %q: %v", absDir, err)
 	}
+	switch *synchronous {
+	case "off", "normal", "full":
+	default:
+		fatalf("bad -synchronous %q: want off, normal or full", *synchronous)
+	}
 	sqliteURL := "file:" + absDir
 	if !strings.HasSuffix(sqliteURL, "/") {
 		sqliteURL += "/"
 	}
+	// FerretDB adds busy_timeout, journal_mode(wal) and auto_vacuum itself.
+	sqliteURL += "?_pragma=synchronous(" + *synchronous + ")"
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
