@@ -57,23 +57,23 @@ def _is_graphql_response(response: Any) -> None:
         assert error.get("extensions", {}).get("code") != "INTERNAL_SERVER_ERROR", error
 
 
+def _fuzz(operation: Any, tried: dict[str, int]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(case: Any) -> None:
+        response = case.call(headers=auth())
+        assert response.status_code < 500, response.text
+        _is_graphql_response(response)
+        tried[operation.label] = tried.get(operation.label, 0) + 1
+
+    run()
+
+
 def test_generated_operations_never_break_the_server(graphql_schema: Any) -> None:
     # (Schemathesis's pytest plugin doesn't load under pytest 9, so its strategies are
     # driven by Hypothesis directly, one root field at a time.)
     tried: dict[str, int] = {}
     for result in graphql_schema.get_all_operations():
-        operation = result.ok()
-
-        label = operation.label
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-        def run(case: Any, label: str = label) -> None:
-            response = case.call(headers=auth())
-            assert response.status_code < 500, response.text
-            _is_graphql_response(response)
-            tried[label] = tried.get(label, 0) + 1
-
-        run()
+        _fuzz(result.ok(), tried)
     print(f"\nschemathesis cases per root field: {tried}")
     assert len(tried) >= 7  # campaigns, campaign, insights and the four mutations
