@@ -54,6 +54,9 @@ class MemoryChanges:
     async def hold_lease(self, ttl: float) -> bool:
         return True
 
+    async def ping(self) -> bool:
+        return True
+
     async def close(self) -> None:
         return None
 
@@ -117,6 +120,12 @@ class RedisChanges:
             logger.warning("tick lease unavailable (%s)", error)
             return False
         return bool(held)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except RedisError:
+            return False
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from broadcaster import Broadcast
@@ -70,6 +70,8 @@ class Watcher:
             for campaign_id in self.campaign_ids
         ]
         self._hub.metrics.updates_pushed += 1
+        lag = (datetime.now(UTC) - self._tick.as_of).total_seconds()
+        self._hub.metrics.observe_push_lag(max(0.0, lag))
         return records, self._tick
 
 

@@ -39,6 +39,9 @@ class LiveUpdates:
         await self.broadcast.disconnect()
         await self.changes.close()
 
+    async def reachable(self) -> bool:
+        return await self.changes.ping()
+
     async def _resync(self) -> None:
         for workspace, campaign_ids in self.hub.watched().items():
             await self.changes.mark(workspace, campaign_ids)

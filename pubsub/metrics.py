@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -14,3 +15,5 @@ class LiveMetrics:
     updates_pushed: int = 0
     subscribers: int = 0
     store_reads: int = 0
+    # Seconds from a snapshot's tick to its push to a subscriber (set by the app's metrics).
+    observe_push_lag: Callable[[float], None] = field(default=lambda seconds: None)

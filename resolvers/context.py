@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -12,6 +13,7 @@ from pubsub.hub import LiveHub
 from resolvers.loaders import Loaders
 from store import Store
 from store.keys import Role
+from store.models import IngestResult
 from store.validation import normalise_time
 
 DEFAULT_WORKSPACE = "default"
@@ -57,6 +59,7 @@ class InsightsContext:
     connection_params: dict[str, Any] | None = None
     live: Live | None = None
     principal: Principal | None = None
+    on_ingested: Callable[[IngestResult], None] | None = None
 
     def __post_init__(self) -> None:
         if self.principal is not None:

@@ -23,6 +23,8 @@ async def record_events(info: Info[Any, Any], events: Sequence[EventInput]) -> I
         )
     context = context_of(info)
     result = await context.store.record_events(context.workspace, events)
+    if context.on_ingested is not None:
+        context.on_ingested(result)
     if context.live is not None and result.changed_campaigns:
         await context.live.mark_changed(context.workspace, result.changed_campaigns)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -34,6 +35,7 @@ def build_schema(
     max_aliases: int = 30,
     max_tokens: int = 5000,
     introspection: bool = True,
+    extra_extensions: Sequence[Any] = (),
 ) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorPolicy,
@@ -44,6 +46,7 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
+    extensions.extend(extra_extensions)
     return InsightsSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )

@@ -28,6 +28,7 @@ from schema import build_schema
 from server.auth import Authenticator, bearer_token, parse_static_keys
 from server.guard import GraphQLGuard
 from server.metrics import LiveCollector, metrics_endpoint
+from server.observability import AccessLog, Observability
 from server.ratelimit import LocalBuckets, RedisBuckets
 from server.settings import Settings
 from server.sockets import SocketRegistry
@@ -36,6 +37,7 @@ from store.errors import StoreUnavailable
 
 logger = logging.getLogger("insights")
 DASHBOARD = Path(__file__).parent / "dashboard"
+READY_TIMEOUT = 2.0
 
 
 class InsightsGraphQL(GraphQL[InsightsContext, None]):
@@ -49,6 +51,7 @@ class InsightsGraphQL(GraphQL[InsightsContext, None]):
             store=state.store,
             live=state.live,
             principal=request.scope.get("state", {}).get("principal"),
+            on_ingested=state.observability.ingested,
             request=request,
             response=response,
         )
@@ -86,11 +89,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """The app; with `store` given (tests), it uses that store and leaves closing it to the caller."""
     settings = settings or Settings.from_env()
     static_keys = parse_static_keys(settings.api_keys)
+    registry = CollectorRegistry()
+    observability = Observability(registry)
     schema = build_schema(
         max_depth=settings.max_depth,
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
         introspection=settings.introspection,
+        extra_extensions=[observability.extension()],
     )
     graphql = InsightsGraphQL(
         schema,
@@ -102,6 +108,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = store is None
         state = app.state
+        state.observability = observability
         state.store = store or await open_store(settings.store_url, timeout=settings.store_timeout)
         state.authenticator = Authenticator(static_keys, state.store)
         redis = settings.broadcast_url.startswith(("redis://", "rediss://"))
@@ -116,6 +123,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             if fixed:
                 logger.warning("recovery: finished %d items a crashed process left behind", fixed)
         state.live = LiveUpdates(settings.broadcast_url, state.store, settings.live_interval)
+        state.live.metrics.observe_push_lag = observability.push_lag.observe
         await state.live.start()
         static_ids = {key.key_id for key in static_keys.values()}
         tasks = [
@@ -141,18 +149,31 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             if owned:
                 await state.store.close()
 
-    registry = CollectorRegistry()
     registry.register(
         LiveCollector(lambda: getattr(app.state, "live", None) and app.state.live.metrics)
     )
 
     async def healthz(request: Request) -> Response:
+        """The process is alive."""
         return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        """The store and the broadcast are reachable; 503 naming what is down otherwise."""
+        down = []
+        try:
+            await asyncio.wait_for(app.state.store.ping(), timeout=READY_TIMEOUT)
+        except (StoreUnavailable, TimeoutError):
+            down.append("store")
+        if not await app.state.live.reachable():
+            down.append("broadcast")
+        if down:
+            return JSONResponse({"status": "unavailable", "down": down}, status_code=503)
+        return JSONResponse({"status": "ready"})
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    middleware = []
+    middleware = [Middleware(AccessLog)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -166,6 +187,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(registry)),
             Route("/graphql", GraphQLGuard(graphql, settings), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

@@ -42,6 +42,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} must be true or false")
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or choices[0]).strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name}={value!r} must be one of: {', '.join(choices)}")
+    return value
+
+
 def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str:
     value = (env.get(name) or "").strip() or "memory://"
     if not value.startswith(schemes):
@@ -71,6 +78,7 @@ class Settings:
     body_timeout: float = 10.0  # seconds to receive a request body
     ws_init_timeout: float = 10.0  # seconds to send connection_init
     idle_timeout: float = 30.0  # seconds an idle connection is kept (HTTP keep-alive, WS pings)
+    log_format: str = "text"  # or "json"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,4 +109,5 @@ class Settings:
             body_timeout=_number(env, "INSIGHTS_BODY_TIMEOUT", 10.0, 0.1),
             ws_init_timeout=_number(env, "INSIGHTS_WS_INIT_TIMEOUT", 10.0, 0.1),
             idle_timeout=_number(env, "INSIGHTS_IDLE_TIMEOUT", 30.0, 1.0),
+            log_format=_choice(env, "INSIGHTS_LOG_FORMAT", ("text", "json")),
         )
