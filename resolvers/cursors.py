@@ -22,6 +22,7 @@ def decode_cursor(kind: str, cursor: str) -> tuple[datetime, str]:
         cursor_kind, millis, key = json.loads(raw)
         if cursor_kind != kind or not isinstance(millis, int) or not isinstance(key, str):
             raise ValueError(cursor)
+        key.encode("utf-8")
         return datetime.fromtimestamp(millis / 1000, UTC), key
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
         raise ApiError(

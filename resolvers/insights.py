@@ -30,5 +30,8 @@ async def selection(loaders: Loaders, ids: Sequence[str]) -> list[CampaignRecord
     missing = [cid for cid, record in zip(ids, records, strict=True) if record is None]
     if missing:
         names = ", ".join(repr(m) for m in missing)
-        raise ApiError(f"campaign not found: {names}", "NOT_FOUND", ("campaignIds",))
+        error = ApiError(f"campaign not found: {names}", "NOT_FOUND", ("campaignIds",))
+        assert error.extensions is not None
+        error.extensions["missing"] = missing  # so clients can drop them from a selection
+        raise error
     return [record for record in records if record is not None]

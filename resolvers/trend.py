@@ -28,12 +28,14 @@ async def trend(
     both inclusive, summed over `campaigns`; empty buckets included."""
     try:
         zone = time_zone(zone_name)
+        start = None if start is None else normalise_time(start, ("from",))
+        end = None if end is None else normalise_time(end, ("to",))
         if start is not None and end is not None and start > end:
             raise ApiError("from must not be after to", "INVALID_INPUT", ("from",))
         firsts = [c.counters.first_event_at for c in campaigns if c.counters.first_event_at]
         lasts = [c.counters.last_event_at for c in campaigns if c.counters.last_event_at]
-        first = normalise_time(start) if start is not None else min(firsts, default=None)
-        last = normalise_time(end) if end is not None else max(lasts, default=None)
+        first = start if start is not None else min(firsts, default=None)
+        last = end if end is not None else max(lasts, default=None)
         if first is None or last is None:
             return []
         edges = boundaries(granularity, first, last, zone)

@@ -49,7 +49,9 @@ def prepare_new_campaign(
     return NewCampaign(
         name=check_name(name),
         buttons=build_buttons(buttons),
-        scheduled_at=None if scheduled_at is None else normalise_time(scheduled_at),
+        scheduled_at=None
+        if scheduled_at is None
+        else normalise_time(scheduled_at, ("input", "scheduledAt")),
     )
 
 
@@ -82,7 +84,7 @@ def prepare_edit(
                 )
     new_time: datetime | Keep | None = scheduled_at
     if isinstance(scheduled_at, datetime):
-        new_time = normalise_time(scheduled_at)
+        new_time = normalise_time(scheduled_at, ("input", "scheduledAt"))
     return CampaignEdit(new_name, new_buttons, new_time)
 
 

@@ -25,6 +25,11 @@ class InvalidInput(StoreError):
         super().__init__(ErrorCode.INVALID_INPUT, message, field)
 
 
+class LimitExceeded(StoreError):
+    def __init__(self, message: str, field: tuple[str, ...] = ()) -> None:
+        super().__init__(ErrorCode.LIMIT_EXCEEDED, message, field)
+
+
 class InvalidTransition(StoreError):
     def __init__(self, message: str, field: tuple[str, ...] = ()) -> None:
         super().__init__(ErrorCode.INVALID_TRANSITION, message, field)

@@ -127,6 +127,15 @@ def _ignore_duplicates(error: BulkWriteError) -> None:
         raise error
 
 
+def _is_text(value: str) -> bool:
+    """Whether BSON can hold the string (a lone surrogate can't be encoded)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def event_key(workspace: str, event_id: str) -> str:
     return f"{len(workspace)}:{workspace}:{event_id}"
 
@@ -165,6 +174,10 @@ class MongoStore:
         self._journals: AsyncCollection[Doc] = db["journals"]
         self._keys: AsyncCollection[Doc] = db["api_keys"]
         self._journal_grace = journal_grace
+        # Writers of one campaign in this process take turns: the compare-and-set below keeps
+        # processes apart, and in-process turns avoid retry storms (and FerretDB's
+        # non-atomic updates, for one process).
+        self._turns: dict[str, asyncio.Lock] = {}
 
     @_unavailable
     async def create_indexes(self) -> None:
@@ -221,6 +234,8 @@ class MongoStore:
     # Campaigns
 
     async def _get(self, workspace: str, campaign_id: str) -> CampaignRecord:
+        if not _is_text(campaign_id):
+            raise NotFound(f"campaign {campaign_id!r} not found", ("id",))
         doc = await self._campaigns.find_one({"_id": campaign_id, "w": workspace})
         if doc is None:
             raise NotFound(f"campaign {campaign_id!r} not found", ("id",))
@@ -298,9 +313,10 @@ class MongoStore:
     async def get_campaigns(
         self, workspace: str, campaign_ids: Sequence[str]
     ) -> dict[str, CampaignRecord]:
-        if not campaign_ids:
+        ids = [campaign_id for campaign_id in campaign_ids if _is_text(campaign_id)]
+        if not ids:
             return {}
-        cursor = self._campaigns.find({"_id": {"$in": list(campaign_ids)}, "w": workspace})
+        cursor = self._campaigns.find({"_id": {"$in": ids}, "w": workspace})
         return {doc["_id"]: campaign_from_doc(doc) async for doc in cursor}
 
     @_unavailable
@@ -316,6 +332,8 @@ class MongoStore:
         if statuses is not None:
             conditions.append({"status": {"$in": [str(s) for s in statuses]}})
         needle = normalise_search(search)
+        if needle is not None and not _is_text(needle):
+            return Page(items=(), has_next=False, total=0)  # nothing stored can match it
         if needle is not None:
             alternatives: list[Doc] = [{"nl": {"$regex": re.escape(needle)}}]
             prefixed = statuses_with_prefix(needle)
@@ -387,6 +405,12 @@ class MongoStore:
         )
 
     async def _apply_campaign(
+        self, workspace: str, campaign_id: str, per_recipient: Mapping[str, list[EventInput]]
+    ) -> None:
+        async with self._turns.setdefault(campaign_id, asyncio.Lock()):
+            await self._apply_in_turn(workspace, campaign_id, per_recipient)
+
+    async def _apply_in_turn(
         self, workspace: str, campaign_id: str, per_recipient: Mapping[str, list[EventInput]]
     ) -> None:
         event_keys = [

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store import limits
-from store.errors import InvalidInput
+from store.errors import InvalidInput, LimitExceeded
 from store.models import TrendRow
 from store.rules import TREND_FIELDS
 
@@ -61,17 +61,20 @@ def boundaries(
         return []
     estimate = (last - first) / _STEP[granularity]
     if estimate > limits.TREND_BUCKETS_MAX + 1:
-        raise InvalidInput(
+        raise LimitExceeded(
             f"that range holds about {int(estimate):,} {granularity.lower()} buckets; "
             f"at most {limits.TREND_BUCKETS_MAX:,} are allowed: narrow it or use a coarser "
             "granularity",
             ("from",),
         )
-    starts = [_floor(first, granularity, zone)]
-    while starts[-1] <= last:
-        starts.append(_next(starts[-1], granularity, zone))
+    try:
+        starts = [_floor(first, granularity, zone)]
+        while starts[-1] <= last:
+            starts.append(_next(starts[-1], granularity, zone))
+    except (OverflowError, ValueError):
+        raise InvalidInput("that range reaches outside the supported calendar", ("from",)) from None
     if len(starts) - 1 > limits.TREND_BUCKETS_MAX:
-        raise InvalidInput(
+        raise LimitExceeded(
             f"that range holds {len(starts) - 1:,} buckets; at most "
             f"{limits.TREND_BUCKETS_MAX:,} are allowed",
             ("from",),

@@ -55,11 +55,15 @@ def check_buttons(buttons: Sequence[ButtonSpec]) -> list[ButtonSpec]:
     return checked
 
 
-def normalise_time(value: datetime) -> datetime:
+def normalise_time(value: datetime, field: tuple[str, ...] = ()) -> datetime:
     """UTC with millisecond precision (what MongoDB keeps); a naive time is taken as UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        name = field[-1] if field else "time"
+        raise InvalidInput(f"{name} is outside the supported calendar range", field) from None
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
@@ -68,7 +72,7 @@ def check_event(event: EventInput, now: datetime) -> EventInput:
     check_id(event.event_id, ("eventId",), "eventId")
     check_id(event.campaign_id, ("campaignId",), "campaignId")
     check_id(event.recipient_id, ("recipientId",), "recipientId")
-    occurred_at = normalise_time(event.occurred_at)
+    occurred_at = normalise_time(event.occurred_at, ("occurredAt",))
     if occurred_at < limits.EARLIEST_EVENT:
         raise InvalidInput(f"occurredAt must not be before {limits.EARLIEST_EVENT:%Y-%m-%d}")
     if occurred_at > now + limits.FUTURE_SKEW:
