@@ -140,10 +140,6 @@ def event_key(workspace: str, event_id: str) -> str:
     return f"{len(workspace)}:{workspace}:{event_id}"
 
 
-def trend_key(campaign_id: str, resolution: int, start: datetime) -> str:
-    return f"{campaign_id}:{resolution}:{start:%Y%m%dT%H%M}"
-
-
 class MongoStore:
     def __init__(
         self,
@@ -189,7 +185,7 @@ class MongoStore:
         await self._recipients.create_index(
             [("c", ASCENDING), ("last", DESCENDING), ("r", DESCENDING)]
         )
-        await self._trend.create_index([("c", ASCENDING), ("res", ASCENDING), ("t", ASCENDING)])
+        await self._trend.create_index([("c", ASCENDING), ("d", ASCENDING)])
         await self._keys.create_index([("key_id", ASCENDING)], unique=True)
 
     @_unavailable
@@ -429,6 +425,14 @@ class MongoStore:
             versions = {doc["_id"]: int(doc["v"]) for doc in docs}
             plan = plan_changes(before, per_recipient)
             if not plan.new_states:
+                # No recipient changed, but the events may still widen the campaign's
+                # first/last event times: $min and $max are idempotent, no journal needed.
+                change = _counters_change(plan.delta)
+                if change["first"] is not None:
+                    await self._campaigns.update_one(
+                        {"_id": campaign_id},
+                        {"$min": {"s.first": change["first"]}, "$max": {"s.last": change["last"]}},
+                    )
                 await self._mark_applied(event_keys)
                 return
             op = secrets.token_hex(12)
@@ -496,20 +500,13 @@ class MongoStore:
                 for item in journal["recipients"]
             ],
         )
-        # Create missing buckets first, so the guarded increments below need no upsert.
+        # Create missing day documents first, so the guarded increments need no upsert.
         await _bulk(
             self._trend,
             [
                 UpdateOne(
                     {"_id": item["_id"]},
-                    {
-                        "$setOnInsert": {
-                            "c": campaign_id,
-                            "res": item["res"],
-                            "t": item["t"],
-                            "cv": 0,
-                        }
-                    },
+                    {"$setOnInsert": {"c": campaign_id, "d": item["d"], "cv": 0}},
                     upsert=True,
                 )
                 for item in journal["trend"]
@@ -520,7 +517,7 @@ class MongoStore:
             [
                 UpdateOne(
                     {"_id": item["_id"], "cv": {"$lt": seq}},
-                    {"$inc": item["inc"], "$set": {"cv": seq}},
+                    {"$inc": {i["path"]: i["by"] for i in item["inc"]}, "$set": {"cv": seq}},
                 )
                 for item in journal["trend"]
             ],
@@ -567,29 +564,16 @@ class MongoStore:
     @_unavailable
     async def trend(self, workspace: str, queries: Sequence[TrendQuery]) -> list[list[TrendRow]]:
         owned = set(await self.get_campaigns(workspace, sorted({q.campaign_id for q in queries})))
-        ranges = [
-            {"c": q.campaign_id, "res": q.resolution_minutes, "t": {"$gte": q.start, "$lt": q.end}}
-            for q in queries
-            if q.campaign_id in owned
-        ]
-        by_series: dict[tuple[str, int], list[TrendRow]] = {}
-        if ranges:
-            async for doc in self._trend.find({"$or": ranges}, {"cv": 0}):
-                by_series.setdefault((doc["c"], doc["res"]), []).append(
-                    TrendRow(
-                        campaign_id=doc["c"],
-                        start=doc["t"],
-                        **{name: int(doc.get(name, 0)) for name in TREND_FIELDS},
-                    )
-                )
-        return [
-            [
-                row
-                for row in by_series.get((q.campaign_id, q.resolution_minutes), [])
-                if q.start <= row.start < q.end
+        wanted = [q for q in queries if q.campaign_id in owned]
+        days: dict[str, list[Doc]] = {}
+        if wanted:
+            ranges = [
+                {"c": q.campaign_id, "d": {"$gte": _day(q.start), "$lte": _day(q.end)}}
+                for q in wanted
             ]
-            for q in queries
-        ]
+            async for doc in self._trend.find({"$or": ranges}, {"cv": 0}):
+                days.setdefault(doc["c"], []).append(doc)
+        return [_trend_rows(q, days.get(q.campaign_id, [])) for q in queries]
 
     @_unavailable
     async def contacts(
@@ -655,22 +639,43 @@ def _counters_update(change: Mapping[str, Any]) -> Doc:
     return update
 
 
+def _day(at: datetime) -> datetime:
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+TREND_MAPS = {1: "m", 15: "q"}  # resolution in minutes -> the day document's map of buckets
+
+
 def _trend_updates(campaign_id: str, delta: CountersDelta) -> list[Doc]:
-    buckets: dict[tuple[int, datetime], dict[str, int]] = {}
+    """Increments per day document: one document per campaign and UTC day holds that day's
+    minute and quarter-hour buckets, keyed "HHMM" (few documents to write and to read)."""
+    days: dict[datetime, dict[str, int]] = {}
     for (minute, name), amount in delta.trend.items():
         for resolution, start in bucket_starts(minute):
-            counts = buckets.setdefault((resolution, start), {})
-            counts[name] = counts.get(name, 0) + amount
+            paths = days.setdefault(_day(start), {})
+            path = f"{TREND_MAPS[resolution]}.{start:%H%M}.{name}"
+            paths[path] = paths.get(path, 0) + amount
     return [
         {
-            "_id": trend_key(campaign_id, resolution, start),
-            "res": resolution,
-            "t": start,
-            "inc": inc,
+            "_id": f"{campaign_id}:{day:%Y%m%d}",
+            "d": day,
+            "inc": [{"path": path, "by": n} for path, n in paths.items() if n],
         }
-        for (resolution, start), counts in buckets.items()
-        if (inc := {name: amount for name, amount in counts.items() if amount})
+        for day, paths in days.items()
+        if any(paths.values())
     ]
+
+
+def _trend_rows(query: TrendQuery, days: Sequence[Mapping[str, Any]]) -> list[TrendRow]:
+    rows = []
+    for doc in days:
+        for key, counts in (doc.get(TREND_MAPS[query.resolution_minutes]) or {}).items():
+            start = doc["d"] + timedelta(hours=int(key[:2]), minutes=int(key[2:]))
+            if query.start <= start < query.end:
+                values = {name: int(counts.get(name, 0)) for name in TREND_FIELDS}
+                if any(values.values()):
+                    rows.append(TrendRow(campaign_id=query.campaign_id, start=start, **values))
+    return rows
 
 
 def _key_from_doc(doc: Mapping[str, Any]) -> ApiKey:

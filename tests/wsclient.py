@@ -23,6 +23,8 @@ class Subscriber:
         self.errors: list[Any] = []
         self._task: asyncio.Task[None] | None = None
         self._first = asyncio.Event()
+        self.close_code: int | None = None
+        self.closed = asyncio.Event()
 
     async def start(self) -> Subscriber:
         self._task = asyncio.create_task(self._run())
@@ -30,6 +32,14 @@ class Subscriber:
         return self
 
     async def _run(self) -> None:
+        try:
+            await self._session()
+        except websockets.ConnectionClosed as closed:
+            self.close_code = closed.rcvd.code if closed.rcvd else None
+        finally:
+            self.closed.set()
+
+    async def _session(self) -> None:
         async with websockets.connect(self.url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
             init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {self.key}"}}
             await ws.send(json.dumps(init))
@@ -56,6 +66,7 @@ class Subscriber:
                     self._first.set()
                 elif message["type"] == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
+            self.close_code = ws.close_code
 
     async def wait_for(self, predicate: Any, timeout: float) -> float:
         """Seconds until a payload satisfies `predicate` (checks what came already too)."""

@@ -348,3 +348,42 @@ async def _overlapping_senders(servers: list[ApiServer], count: int) -> None:
     sent = {e.event_id for n in range(4) for e in random.Random(n).sample(events, int(len(events) * 0.75))}
     delivered = [e for e in events if e.event_id in sent]
     assert not _matches(_numbers(servers[0].url, campaign_ids), delivered)
+
+
+async def test_sigterm_under_load_closes_cleanly_and_a_new_process_takes_over(database: FerretDB) -> None:
+    from tests.wsclient import Subscriber
+
+    env = {"INSIGHTS_STORE_URL": database.url + "restart", "INSIGHTS_LIVE_INTERVAL": "0.5"}
+    server = ApiServer(env)
+    server.start()
+    try:
+        [campaign_id] = _campaigns(server.url, 1)
+        query = "subscription($i: [ID!]!) { insights(campaignIds: $i) { summary { delivery { sent } } } }"
+        subscriber = await Subscriber(server.ws_url, query, {"i": [campaign_id]}).start()
+        events = _stream([campaign_id], 1_500, recipients=300, seed=5)
+        batches = [[_as_json(e) for e in events[i : i + 100]] for i in range(0, len(events), 100)]
+        alive = asyncio.Event()
+        alive.set()
+        stopped_in = 0.0
+
+        async def restart() -> None:
+            nonlocal stopped_in
+            await asyncio.sleep(2)
+            started = time.monotonic()
+            # when SIGTERM arrives during ingestion and a live subscription
+            await asyncio.to_thread(server.stop, 15)
+            stopped_in = time.monotonic() - started
+            await asyncio.to_thread(server.start)
+
+        restarting = asyncio.create_task(restart())
+        failures = await _send_with_retries(server.url, batches, alive)
+        await restarting
+        await asyncio.wait_for(subscriber.closed.wait(), 5)
+
+        # then the process exits within 10 s, the subscriber sees 1001, and nothing is lost
+        print(f"\nSIGTERM to exit {stopped_in:.2f}s; {failures} requests retried on the new process")
+        assert stopped_in < 10
+        assert subscriber.close_code == 1001
+        assert not _matches(_numbers(server.url, [campaign_id]), events)
+    finally:
+        server.close()

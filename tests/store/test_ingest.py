@@ -216,3 +216,21 @@ async def test_mongodb_recovery_applies_stored_events_without_a_retry(
 
     assert fixed == 3
     assert (await _counters(store, workspace, c.id)).sent == 3
+
+
+async def test_an_event_that_changes_no_recipient_still_moves_last_event_at(
+    store: Store, workspace: str
+) -> None:
+    # given a recipient who read at 0 and was labelled at 5 (labels don't count for lastEventAt)
+    c = await _campaign(store, workspace)
+    await store.record_events(
+        workspace,
+        [event(c.id, "READ", "r1", 0), event(c.id, "LABEL_ADDED", "r1", 5, label="x")],
+    )
+
+    # when a SENT at 3 arrives: the recipient's state doesn't change
+    await store.record_events(workspace, [event(c.id, "SENT", "r1", 3)])
+
+    # then the campaign's last delivery event moved to 3 all the same
+    counters = await _counters(store, workspace, c.id)
+    assert (counters.first_event_at, counters.last_event_at) == (at(0), at(3))
