@@ -316,7 +316,7 @@ async def test_concurrent_senders_with_overlapping_events_are_exact_on_one_ferre
     # FerretDB is not atomic under concurrent writers, so one server process here; the
     # two-process variant runs on memory:// (below) and on real MongoDB in tests/store.
     with ApiServer({"INSIGHTS_STORE_URL": database.url + "concurrent"}) as server:
-        await _overlapping_senders([server], 1_000)
+        await _overlapping_senders([server], 2_000)
 
 
 async def test_concurrent_senders_with_overlapping_events_are_exact_on_memory() -> None:
@@ -360,7 +360,7 @@ async def test_sigterm_under_load_closes_cleanly_and_a_new_process_takes_over(da
         [campaign_id] = _campaigns(server.url, 1)
         query = "subscription($i: [ID!]!) { insights(campaignIds: $i) { summary { delivery { sent } } } }"
         subscriber = await Subscriber(server.ws_url, query, {"i": [campaign_id]}).start()
-        events = _stream([campaign_id], 1_500, recipients=300, seed=5)
+        events = _stream([campaign_id], 3_000, recipients=300, seed=5)
         batches = [[_as_json(e) for e in events[i : i + 100]] for i in range(0, len(events), 100)]
         alive = asyncio.Event()
         alive.set()
