@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,7 @@ class Services:
 
 
 @pytest.fixture(scope="session")
-def services() -> Iterator[Services]:
+def services(request: pytest.FixtureRequest) -> Iterator[Services]:
     started: list[Any] = []
     mongodb_url = os.environ.get("INSIGHTS_TEST_MONGODB_URL")
     redis_url = os.environ.get("INSIGHTS_TEST_REDIS_URL")
@@ -51,7 +50,23 @@ def services() -> Iterator[Services]:
             redis.start()
             started.append(redis)
             redis_url = redis.url
-        print(f"\n[services] MongoDB: {mongodb_url}  Redis: {redis_url}", file=sys.stderr)
+        started_line = (
+            "\n".join(
+                f"[services] started {server.version} at {server.url} pid {server.pid}"
+                for server in started
+            )
+            or "[services] using the servers given by INSIGHTS_TEST_*"
+        )
+        plugins = request.config.pluginmanager
+        reporter, capture = (
+            plugins.get_plugin("terminalreporter"),
+            plugins.get_plugin("capturemanager"),
+        )
+        if reporter is not None and capture is not None:  # into the run's log, not captured
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(
+                    f"\n{started_line}\n[services] MongoDB {mongodb_url}  Redis {redis_url}"
+                )
         yield Services(
             mongodb_url=mongodb_url,
             redis_url=redis_url,
