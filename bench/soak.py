@@ -54,7 +54,9 @@ async def soak(minutes: float, subscribers: int, rate: int) -> dict[str, object]
                 ids.append(body["data"]["createCampaign"]["campaign"]["id"])
                 status = "mutation($i: ID!) { changeCampaignStatus(id: $i, status: ACTIVE) { errors { code } } }"
                 await http.post("/graphql", json={"query": status, "variables": {"i": ids[-1]}})
-            clients = [Subscriber(server.ws_url, LIVE, {"ids": [ids[n % 5]]}) for n in range(subscribers)]
+            clients = [
+                Subscriber(server.ws_url, LIVE, {"ids": [ids[n % 5]]}) for n in range(subscribers)
+            ]
             await asyncio.gather(*(c.start() for c in clients))
             errors = 0
             started = time.monotonic()
@@ -77,7 +79,9 @@ async def soak(minutes: float, subscribers: int, rate: int) -> dict[str, object]
                         }
                         for n in range(rate)
                     ]
-                    response = await http.post("/graphql", json={"query": RECORD, "variables": {"e": events}})
+                    response = await http.post(
+                        "/graphql", json={"query": RECORD, "variables": {"e": events}}
+                    )
                     if response.status_code != 200 or "errors" in response.json():
                         errors += 1
                     sent += len(events)
@@ -86,7 +90,9 @@ async def soak(minutes: float, subscribers: int, rate: int) -> dict[str, object]
             async def query() -> None:
                 nonlocal errors
                 while time.monotonic() < end:
-                    response = await http.post("/graphql", json={"query": DASHBOARD, "variables": {"id": ids[0]}})
+                    response = await http.post(
+                        "/graphql", json={"query": DASHBOARD, "variables": {"id": ids[0]}}
+                    )
                     if response.status_code != 200 or "errors" in response.json():
                         errors += 1
                     await asyncio.sleep(0.2)
@@ -129,7 +135,9 @@ async def soak(minutes: float, subscribers: int, rate: int) -> dict[str, object]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--rate", type=int, default=100, help="events per second")
@@ -139,7 +147,8 @@ def main() -> int:
         result["request_errors"] == 0
         and result["subscription_errors"] == 0
         and abs(float(result["rss_growth_percent"])) <= 10  # type: ignore[arg-type]
-        and float(result["lag_last_minute_p99_s"]) <= 2 * max(float(result["lag_first_minute_p99_s"]), 0.25)  # type: ignore[arg-type]
+        and float(result["lag_last_minute_p99_s"])
+        <= 2 * max(float(result["lag_first_minute_p99_s"]), 0.25)  # type: ignore[arg-type]
     )
     result["passed"] = passed
     print(json.dumps(result, indent=2))

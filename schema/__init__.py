@@ -12,6 +12,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -42,6 +43,10 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        # Validating a document is nearly half the time of a small query: cache it (bounded
+        # LRU). RolePolicy must come after ValidationCache, which resets the errors. (Strawberry's
+        # ParserCache would skip the error handling of a parse failure, such as too many tokens.)
+        ValidationCache,
         RolePolicy,
     ]
     if not introspection:

@@ -39,7 +39,7 @@ class ErrorPolicy(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
-            if error.original_error is None and not (error.extensions or {}).get("code"):
+            if _is_shown(error) and not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": _code_for(error.message)}
         return processed
 

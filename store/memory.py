@@ -7,6 +7,7 @@ the others on the event loop; this is what makes concurrent ingestion exact here
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, insort
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -107,6 +108,8 @@ class _Campaign:
     trend: dict[int, dict[datetime, dict[str, int]]] = field(
         default_factory=lambda: {1: {}, 15: {}}
     )
+    # The same bucket starts, sorted, so a read costs its range, not the campaign's lifetime.
+    trend_starts: dict[int, list[datetime]] = field(default_factory=lambda: {1: [], 15: []})
 
     def view(self) -> CampaignRecord:
         return replace(self.record, counters=self.counters.snapshot())
@@ -255,8 +258,11 @@ class MemoryStore:
             campaign.counters.apply(plan.delta)
             for (minute, name), amount in plan.delta.trend.items():
                 for resolution, start in bucket_starts(minute):
-                    bucket = campaign.trend[resolution].setdefault(start, {})
-                    bucket[name] = bucket.get(name, 0) + amount
+                    buckets = campaign.trend[resolution]
+                    if start not in buckets:
+                        buckets[start] = {}
+                        insort(campaign.trend_starts[resolution], start)
+                    buckets[start][name] = buckets[start].get(name, 0) + amount
         return IngestResult(
             accepted=len(fresh),
             duplicates=batch.duplicates_in_batch + len(batch.valid) - len(fresh),
@@ -271,10 +277,13 @@ class MemoryStore:
         campaign = self._campaigns.get(query.campaign_id)
         if campaign is None or campaign.record.workspace != workspace:
             return []
+        starts = campaign.trend_starts[query.resolution_minutes]
+        buckets = campaign.trend[query.resolution_minutes]
+        in_range = starts[bisect_left(starts, query.start) : bisect_left(starts, query.end)]
         return [
-            TrendRow(campaign_id=query.campaign_id, start=start, **counts)
-            for start, counts in campaign.trend[query.resolution_minutes].items()
-            if query.start <= start < query.end and any(counts.values())
+            TrendRow(campaign_id=query.campaign_id, start=start, **buckets[start])
+            for start in in_range
+            if any(buckets[start].values())
         ]
 
     async def contacts(

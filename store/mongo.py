@@ -380,9 +380,13 @@ class MongoStore:
                 duplicate_at = {e["index"] for e in error.details["writeErrors"]}
         fresh = [e for i, e in enumerate(batch.valid) if i not in duplicate_at]
         # A duplicate that was stored but never applied was cut short by a crash: finish it.
-        unfinished = await self._events.find(
-            {"_id": {"$in": [keys[i] for i in sorted(duplicate_at)]}, "a": False}
-        ).to_list()
+        unfinished = (
+            await self._events.find(
+                {"_id": {"$in": [keys[i] for i in sorted(duplicate_at)]}, "a": False}
+            ).to_list()
+            if duplicate_at
+            else []
+        )
         await self._apply(workspace, fresh + [event_from_doc(doc) for doc in unfinished])
         return IngestResult(
             accepted=len(fresh),

@@ -71,7 +71,9 @@ def _stream(campaign_ids: list[str], count: int, recipients: int, seed: int) -> 
                 recipient_id=f"r{rng.randrange(recipients)}",
                 occurred_at=at(rng.randrange(2 * 24 * 60)),
                 button_id=rng.choice(BUTTONS) if kind is EventType.BUTTON_CLICKED else None,
-                label=rng.choice(["lead", "vip", "spam"]) if kind.value.startswith("LABEL") else None,
+                label=rng.choice(["lead", "vip", "spam"])
+                if kind.value.startswith("LABEL")
+                else None,
                 sentiment=rng.choice(list(Sentiment)) if kind is EventType.SENTIMENT_SET else None,
             )
         )
@@ -134,7 +136,11 @@ def _matches(insights: dict[str, Any], events: list[EventInput]) -> list[str]:
         for name, value in got.items():
             if value != counts.get(name, 0):
                 problems.append(f"{campaign['id']} {name}: {value} != {counts.get(name, 0)}")
-        buttons = {b["buttonId"]: (b["clicks"], b["uniqueClickers"]) for b in campaign["buttonStats"] if b["clicks"]}
+        buttons = {
+            b["buttonId"]: (b["clicks"], b["uniqueClickers"])
+            for b in campaign["buttonStats"]
+            if b["clicks"]
+        }
         if buttons != want["buttons"]:
             problems.append(f"{campaign['id']} buttons {buttons} != {want['buttons']}")
         labels = {label["label"]: label["count"] for label in campaign["labels"]}
@@ -143,7 +149,9 @@ def _matches(insights: dict[str, Any], events: list[EventInput]) -> list[str]:
         moods = {s["sentiment"]: s["count"] for s in campaign["sentiments"] if s["count"]}
         if moods != {k.value: v for k, v in want["sentiments"].items()}:
             problems.append(f"{campaign['id']} sentiments {moods}")
-    totals = {name: sum(p[name] for p in insights["trend"]) for name in ("sent", "clicks", "replies")}
+    totals = {
+        name: sum(p[name] for p in insights["trend"]) for name in ("sent", "clicks", "replies")
+    }
     all_counts = [_expected(events, r["campaign"]["id"])["counts"] for r in insights["comparison"]]
     if totals["sent"] != sum(c.get("sent", 0) for c in all_counts):
         problems.append(f"trend sent {totals['sent']}")
@@ -162,7 +170,9 @@ async def _send_with_retries(
             while True:
                 await alive.wait()
                 try:
-                    response = await http.post("/graphql", json={"query": RECORD, "variables": {"e": batch}})
+                    response = await http.post(
+                        "/graphql", json={"query": RECORD, "variables": {"e": batch}}
+                    )
                     body = response.json()
                     if response.status_code == 200 and "errors" not in body:
                         assert not body["data"]["recordEvents"]["rejected"], body
@@ -179,7 +189,12 @@ async def _send_with_retries(
 def _campaigns(base: str, count: int) -> list[str]:
     ids = []
     for i in range(count):
-        body = httpx.post(f"{base}/graphql", json={"query": CREATE, "variables": {"n": f"Fault {i}"}}, headers=auth(), timeout=30).json()
+        body = httpx.post(
+            f"{base}/graphql",
+            json={"query": CREATE, "variables": {"n": f"Fault {i}"}},
+            headers=auth(),
+            timeout=30,
+        ).json()
         ids.append(body["data"]["createCampaign"]["campaign"]["id"])
     return ids
 
@@ -216,7 +231,9 @@ async def test_kill_9_mid_ingest_then_retries_give_exact_numbers(database: Ferre
 
         # then, once every batch got an answer, the numbers equal the reference
         started = time.monotonic()
-        while (problems := _matches(_numbers(server.url, campaign_ids), events)) and time.monotonic() - started < 60:
+        while (
+            problems := _matches(_numbers(server.url, campaign_ids), events)
+        ) and time.monotonic() - started < 60:
             await asyncio.sleep(1)
         print(
             f"\n{len(stream)} events in {len(batches)} batches, {kills} SIGKILLs, {failures} failed "
@@ -243,11 +260,15 @@ async def test_a_store_outage_fails_fast_and_recovers_without_a_restart(database
             slowest = 0.0
             for batch in batches[1:]:
                 started = time.monotonic()
-                response = await http.post("/graphql", json={"query": RECORD, "variables": {"e": batch}})
+                response = await http.post(
+                    "/graphql", json={"query": RECORD, "variables": {"e": batch}}
+                )
                 slowest = max(slowest, time.monotonic() - started)
                 assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
                 failed.append(batch)
-            query = await http.post("/graphql", json={"query": NUMBERS, "variables": {"ids": campaign_ids}})
+            query = await http.post(
+                "/graphql", json={"query": NUMBERS, "variables": {"ids": campaign_ids}}
+            )
             ready = await http.get("/readyz")
             await asyncio.sleep(max(0.0, 20 - (time.monotonic() - outage_started)))
             await asyncio.to_thread(database.start)
@@ -256,13 +277,17 @@ async def test_a_store_outage_fails_fast_and_recovers_without_a_restart(database
             # then, without restarting the server, retries of the failed batches give exact numbers
             for batch in failed:
                 while True:
-                    response = await http.post("/graphql", json={"query": RECORD, "variables": {"e": batch}})
+                    response = await http.post(
+                        "/graphql", json={"query": RECORD, "variables": {"e": batch}}
+                    )
                     if "errors" not in response.json():
                         break
                     await asyncio.sleep(0.5)
             recovered = time.monotonic() - back
 
-    print(f"\nslowest failing call during the outage {slowest:.2f}s; working again {recovered:.1f}s after the database returned")
+    print(
+        f"\nslowest failing call during the outage {slowest:.2f}s; working again {recovered:.1f}s after the database returned"
+    )
     assert slowest < 2 * 2 + 1
     assert query.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
     assert ready.status_code == 503
@@ -270,7 +295,9 @@ async def test_a_store_outage_fails_fast_and_recovers_without_a_restart(database
         assert not _matches(_numbers(fresh.url, campaign_ids), events)
 
 
-async def test_a_broker_outage_keeps_queries_and_ingestion_working(database: FerretDB, broker: RedisServer) -> None:
+async def test_a_broker_outage_keeps_queries_and_ingestion_working(
+    database: FerretDB, broker: RedisServer
+) -> None:
     from tests.wsclient import Subscriber
 
     env = {
@@ -281,9 +308,18 @@ async def test_a_broker_outage_keeps_queries_and_ingestion_working(database: Fer
     a, b = ApiServer(env), ApiServer(env)
     with a, b:
         [campaign_id] = _campaigns(a.url, 1)
-        httpx.post(f"{a.url}/graphql", json={"query": "mutation($i: ID!) { changeCampaignStatus(id: $i, status: ACTIVE) { errors { code } } }", "variables": {"i": campaign_id}}, headers=auth())
+        httpx.post(
+            f"{a.url}/graphql",
+            json={
+                "query": "mutation($i: ID!) { changeCampaignStatus(id: $i, status: ACTIVE) { errors { code } } }",
+                "variables": {"i": campaign_id},
+            },
+            headers=auth(),
+        )
         query = "subscription($i: [ID!]!) { insights(campaignIds: $i) { summary { delivery { sent } } } }"
-        subscribers = [await Subscriber(s.ws_url, query, {"i": [campaign_id]}).start() for s in (a, b)]
+        subscribers = [
+            await Subscriber(s.ws_url, query, {"i": [campaign_id]}).start() for s in (a, b)
+        ]
         events = _stream([campaign_id], 200, recipients=50, seed=3)
         try:
             # when redis-server is down for 20 s, queries and ingestion still work
@@ -291,9 +327,14 @@ async def test_a_broker_outage_keeps_queries_and_ingestion_working(database: Fer
             async with httpx.AsyncClient(headers=auth(), timeout=30) as http:
                 for i, server in enumerate((a, b, a, b)):
                     batch = [_as_json(e) for e in events[i * 50 : (i + 1) * 50]]
-                    response = await http.post(f"{server.url}/graphql", json={"query": RECORD, "variables": {"e": batch}})
+                    response = await http.post(
+                        f"{server.url}/graphql", json={"query": RECORD, "variables": {"e": batch}}
+                    )
                     assert "errors" not in response.json(), response.text
-                    read = await http.post(f"{server.url}/graphql", json={"query": NUMBERS, "variables": {"ids": [campaign_id]}})
+                    read = await http.post(
+                        f"{server.url}/graphql",
+                        json={"query": NUMBERS, "variables": {"ids": [campaign_id]}},
+                    )
                     assert "errors" not in read.json()
             await asyncio.sleep(20)
             await asyncio.to_thread(broker.start)
@@ -301,9 +342,14 @@ async def test_a_broker_outage_keeps_queries_and_ingestion_working(database: Fer
             # then subscriptions resume by themselves with the numbers ingested meanwhile
             sent = _expected(events, campaign_id)["counts"]["sent"]
             await asyncio.gather(
-                *(s.wait_for(lambda d: d["insights"]["summary"]["delivery"]["sent"] == sent, 10) for s in subscribers)
+                *(
+                    s.wait_for(lambda d: d["insights"]["summary"]["delivery"]["sent"] == sent, 10)
+                    for s in subscribers
+                )
             )
-            print(f"\nsubscribers on both processes updated {time.monotonic() - back:.2f}s after redis-server returned")
+            print(
+                f"\nsubscribers on both processes updated {time.monotonic() - back:.2f}s after redis-server returned"
+            )
             assert a.running and b.running
             ticks = [s.metric("insights_live_ticks_total") for s in (a, b)]
             assert sum(ticks) > 0
@@ -312,7 +358,9 @@ async def test_a_broker_outage_keeps_queries_and_ingestion_working(database: Fer
                 await s.close()
 
 
-async def test_concurrent_senders_with_overlapping_events_are_exact_on_one_ferretdb_process(database: FerretDB) -> None:
+async def test_concurrent_senders_with_overlapping_events_are_exact_on_one_ferretdb_process(
+    database: FerretDB,
+) -> None:
     # FerretDB is not atomic under concurrent writers, so one server process here; the
     # two-process variant runs on memory:// (below) and on real MongoDB in tests/store.
     with ApiServer({"INSIGHTS_STORE_URL": database.url + "concurrent"}) as server:
@@ -324,9 +372,13 @@ async def test_concurrent_senders_with_overlapping_events_are_exact_on_memory() 
         await _overlapping_senders([server], 4_000)
 
 
-async def test_concurrent_senders_on_two_processes_are_exact_on_real_mongodb(services: Services) -> None:
+async def test_concurrent_senders_on_two_processes_are_exact_on_real_mongodb(
+    services: Services,
+) -> None:
     if not services.real_mongodb:
-        pytest.skip("two writer processes need real MongoDB (INSIGHTS_TEST_MONGODB_URL); FerretDB is not atomic under concurrent writers")
+        pytest.skip(
+            "two writer processes need real MongoDB (INSIGHTS_TEST_MONGODB_URL); FerretDB is not atomic under concurrent writers"
+        )
     env = {"INSIGHTS_STORE_URL": services.mongodb_url.rstrip("/") + "/concurrent2"}
     with ApiServer(env) as a, ApiServer(env) as b:
         await _overlapping_senders([a, b], 4_000)
@@ -345,12 +397,18 @@ async def _overlapping_senders(servers: list[ApiServer], count: int) -> None:
         batches = [[_as_json(e) for e in mine[i : i + 100]] for i in range(0, len(mine), 100)]
         senders.append(_send_with_retries(servers[n % len(servers)].url, batches, alive))
     await asyncio.gather(*senders)
-    sent = {e.event_id for n in range(4) for e in random.Random(n).sample(events, int(len(events) * 0.75))}
+    sent = {
+        e.event_id
+        for n in range(4)
+        for e in random.Random(n).sample(events, int(len(events) * 0.75))
+    }
     delivered = [e for e in events if e.event_id in sent]
     assert not _matches(_numbers(servers[0].url, campaign_ids), delivered)
 
 
-async def test_sigterm_under_load_closes_cleanly_and_a_new_process_takes_over(database: FerretDB) -> None:
+async def test_sigterm_under_load_closes_cleanly_and_a_new_process_takes_over(
+    database: FerretDB,
+) -> None:
     from tests.wsclient import Subscriber
 
     env = {"INSIGHTS_STORE_URL": database.url + "restart", "INSIGHTS_LIVE_INTERVAL": "0.5"}
@@ -381,7 +439,9 @@ async def test_sigterm_under_load_closes_cleanly_and_a_new_process_takes_over(da
         await asyncio.wait_for(subscriber.closed.wait(), 5)
 
         # then the process exits within 10 s, the subscriber sees 1001, and nothing is lost
-        print(f"\nSIGTERM to exit {stopped_in:.2f}s; {failures} requests retried on the new process")
+        print(
+            f"\nSIGTERM to exit {stopped_in:.2f}s; {failures} requests retried on the new process"
+        )
         assert stopped_in < 10
         assert subscriber.close_code == 1001
         assert not _matches(_numbers(server.url, [campaign_id]), events)
