@@ -2,8 +2,10 @@
 
     scripts/soak [--minutes 10] [--subscribers 200] [--rate 100]
 
-One `insights serve` process (memory store) gets steady ingestion, `--subscribers`
-live subscriptions and a trickle of dashboard queries. Passes when memory at the end is
+One `insights serve` process gets steady ingestion, `--subscribers` live subscriptions and
+a trickle of dashboard queries. Its store is a FerretDB of its own (MongoDB wire protocol),
+so the data lives outside the server process and the server's memory should stay flat;
+with `--memory-store` the data grows inside the process (memory then grows with it). Passes when memory at the end is
 within 10 % of memory after the first minute, no request or subscription failed, and the
 update lag (tick time to receipt) of the last minute is no worse than 2x the first's.
 Results go to bench/SOAK.md. Loopback only; every loop is bounded by --minutes.
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.keys import auth  # noqa: E402
 from tests.servers import ApiServer  # noqa: E402
+from tests.services import FerretDB  # noqa: E402
 from tests.wsclient import Subscriber  # noqa: E402
 
 DASHBOARD = """query($id: ID!) { insights(campaignIds: [$id]) {
@@ -44,8 +47,25 @@ def p99(values: list[float]) -> float:
     return ordered[max(0, int(len(ordered) * 0.99) - 1)] if ordered else 0.0
 
 
-async def soak(minutes: float, subscribers: int, rate: int) -> dict[str, object]:
-    with ApiServer({"INSIGHTS_LIVE_INTERVAL": "5"}) as server:
+async def soak(
+    minutes: float, subscribers: int, rate: int, memory_store: bool
+) -> dict[str, object]:
+    database = None if memory_store else FerretDB()
+    env = {"INSIGHTS_LIVE_INTERVAL": "5"}
+    if database is not None:
+        database.start()
+        env["INSIGHTS_STORE_URL"] = database.url + "soak"
+    try:
+        return await _soak(env, minutes, subscribers, rate)
+    finally:
+        if database is not None:
+            database.close()
+
+
+async def _soak(
+    env: dict[str, str], minutes: float, subscribers: int, rate: int
+) -> dict[str, object]:
+    with ApiServer(env) as server:
         async with httpx.AsyncClient(base_url=server.url, headers=auth(), timeout=30) as http:
             ids = []
             for i in range(5):
@@ -73,7 +93,7 @@ async def soak(minutes: float, subscribers: int, rate: int) -> dict[str, object]
                             "eventId": secrets.token_hex(8),
                             "campaignId": ids[n % 5],
                             "type": ("SENT", "READ", "BUTTON_CLICKED")[n % 3],
-                            "recipientId": secrets.token_hex(4),
+                            "recipientId": f"r{secrets.randbelow(20_000)}",
                             "occurredAt": now,
                             **({"buttonId": "b"} if n % 3 == 2 else {}),
                         }
@@ -141,8 +161,10 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--rate", type=int, default=100, help="events per second")
+    parser.add_argument("--memory-store", action="store_true", help="memory:// instead of FerretDB")
     args = parser.parse_args()
-    result = asyncio.run(soak(args.minutes, args.subscribers, args.rate))
+    result = asyncio.run(soak(args.minutes, args.subscribers, args.rate, args.memory_store))
+    result["store"] = "memory://" if args.memory_store else "FerretDB (embedded, out of process)"
     passed = (
         result["request_errors"] == 0
         and result["subscription_errors"] == 0
@@ -156,7 +178,7 @@ def main() -> int:
     report.write_text(
         f"# Soak run, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
         f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}; "
-        "one `insights serve` process on the memory store, live interval 5 s; clients on the same machine.\n\n"
+        f"one `insights serve` process, store {result['store']}, live interval 5 s; clients on the same machine.\n\n"
         "```json\n" + json.dumps(result, indent=2) + "\n```\n"
     )
     return 0 if passed else 1
