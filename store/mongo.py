@@ -155,7 +155,7 @@ class MongoStore:
             tz_aware=True,
             serverSelectionTimeoutMS=ms,
             connectTimeoutMS=ms,
-            timeoutMS=ms * 2,
+            timeoutMS=ms,  # bounds each call, retries included
         )
         db = (
             self._client[database]

@@ -288,7 +288,7 @@ async def test_a_store_outage_fails_fast_and_recovers_without_a_restart(database
     print(
         f"\nslowest failing call during the outage {slowest:.2f}s; working again {recovered:.1f}s after the database returned"
     )
-    assert slowest < 2 * 2 + 1
+    assert slowest < 2 + 1  # INSIGHTS_STORE_TIMEOUT, plus a margin for a loaded machine
     assert query.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
     assert ready.status_code == 503
     with ApiServer(env) as fresh:
