@@ -74,6 +74,10 @@ class InsightsContext:
 
     @property
     def view(self) -> ReadView:
+        if self.connection_params is not None:
+            # A WebSocket's context lasts as long as the connection: each operation on it
+            # must read afresh, not reuse what an earlier one cached.
+            return self.fresh_view()
         return ReadView(self.loaders, self.now)
 
     def fresh_view(self, as_of: datetime | None = None) -> ReadView:

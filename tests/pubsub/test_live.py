@@ -304,3 +304,36 @@ async def test_a_tick_reads_each_campaign_once_however_many_subscribers() -> Non
 
 def test_python_is_the_venv() -> None:
     assert sys.prefix != sys.base_prefix
+
+
+async def test_queries_over_one_websocket_read_afresh_each_time() -> None:
+    import websockets
+
+    store = MemoryStore()
+    campaign = await store.create_campaign("default", "C", [], None)
+    query = "query($i: ID!) { campaign(id: $i) { stats { delivery { sent } } } }"
+    async with in_process_server(store) as address:
+        async with websockets.connect(
+            f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": auth()}))
+            await ws.recv()
+            sent = []
+            for n in range(2):
+                await ws.send(
+                    json.dumps(
+                        {
+                            "id": str(n),
+                            "type": "subscribe",
+                            "payload": {"query": query, "variables": {"i": campaign.id}},
+                        }
+                    )
+                )
+                sent.append(
+                    json.loads(await ws.recv())["payload"]["data"]["campaign"]["stats"]["delivery"][
+                        "sent"
+                    ]
+                )
+                await asyncio.to_thread(_send, f"http://{address}", [campaign.id])
+
+    assert sent == [0, 1]
