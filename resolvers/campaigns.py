@@ -12,6 +12,7 @@ from strawberry.types import Info
 from resolvers.context import context_of
 from resolvers.cursors import decode_cursor, encode_cursor
 from resolvers.errors import ApiError, from_store_error
+from resolvers.loaders import Loaders
 from store import limits
 from store.campaigns import Keep
 from store.errors import StoreError
@@ -27,8 +28,8 @@ def check_page_size(first: int) -> None:
         )
 
 
-async def campaign(info: Info[Any, Any], campaign_id: str) -> CampaignRecord | None:
-    return await context_of(info).loaders.campaign.load(campaign_id)
+async def campaign(loaders: Loaders, campaign_id: str) -> CampaignRecord | None:
+    return await loaders.campaign.load(campaign_id)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class CampaignPage:
 
 async def search(
     info: Info[Any, Any],
+    loaders: Loaders,
     search: str | None,
     statuses: Sequence[CampaignStatus] | None,
     first: int,
@@ -53,7 +55,7 @@ async def search(
     except StoreError as error:
         raise from_store_error(error) from None
     for record in page.items:
-        context.loaders.campaign.prime(record.id, record)
+        loaders.campaign.prime(record.id, record)
     cursors = tuple(encode_cursor(CAMPAIGN_CURSOR, r.created_at, r.id) for r in page.items)
     return CampaignPage(page, cursors, after)
 

@@ -32,13 +32,15 @@ class Query:
         after: str | None = None,
     ) -> CampaignConnection:
         wanted = None if statuses is None else [models.CampaignStatus(s.value) for s in statuses]
-        page = await campaign_resolvers.search(info, search, wanted, first, after)
-        return CampaignConnection.of(page, context_of(info).view)
+        view = context_of(info).view
+        page = await campaign_resolvers.search(info, view.loaders, search, wanted, first, after)
+        return CampaignConnection.of(page, view)
 
     @strawberry.field(description="One campaign by id; null when it doesn't exist.")
     async def campaign(self, info: Info[Any, Any], id: strawberry.ID) -> Campaign | None:
-        record = await campaign_resolvers.campaign(info, str(id))
-        return None if record is None else Campaign(record=record, view=context_of(info).view)
+        view = context_of(info).view
+        record = await campaign_resolvers.campaign(view.loaders, str(id))
+        return None if record is None else Campaign(record=record, view=view)
 
     @strawberry.field(
         description="Analytics for 1 to 100 campaigns, in the order given (duplicates removed). "

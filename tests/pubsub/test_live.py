@@ -312,28 +312,19 @@ async def test_queries_over_one_websocket_read_afresh_each_time() -> None:
     store = MemoryStore()
     campaign = await store.create_campaign("default", "C", [], None)
     query = "query($i: ID!) { campaign(id: $i) { stats { delivery { sent } } } }"
-    async with in_process_server(store) as address:
-        async with websockets.connect(
-            f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]
-        ) as ws:  # type: ignore[list-item]
-            await ws.send(json.dumps({"type": "connection_init", "payload": auth()}))
-            await ws.recv()
-            sent = []
-            for n in range(2):
-                await ws.send(
-                    json.dumps(
-                        {
-                            "id": str(n),
-                            "type": "subscribe",
-                            "payload": {"query": query, "variables": {"i": campaign.id}},
-                        }
-                    )
-                )
-                sent.append(
-                    json.loads(await ws.recv())["payload"]["data"]["campaign"]["stats"]["delivery"][
-                        "sent"
-                    ]
-                )
-                await asyncio.to_thread(_send, f"http://{address}", [campaign.id])
+    sent = []
+    async with (
+        in_process_server(store) as address,
+        websockets.connect(f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]) as ws,  # type: ignore[list-item]
+    ):
+        await ws.send(json.dumps({"type": "connection_init", "payload": auth()}))
+        await ws.recv()
+        for n in range(2):
+            payload = {"query": query, "variables": {"i": campaign.id}}
+            await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": payload}))
+            while (message := json.loads(await ws.recv()))["type"] != "next":
+                pass
+            sent.append(message["payload"]["data"]["campaign"]["stats"]["delivery"]["sent"])
+            await asyncio.to_thread(_send, f"http://{address}", [campaign.id])
 
     assert sent == [0, 1]
