@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -38,11 +39,16 @@ def build_schema(
     introspection: bool = True,
     extra_extensions: Sequence[Any] = (),
 ) -> strawberry.Schema:
+    # The limiters' validation rules are classes made once here: a limiter made per request
+    # would define new rule classes each time, which also defeats the validation cache.
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
     extensions: list[Any] = [
         ErrorPolicy,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(rules),
         # Validating a document is nearly half the time of a small query: cache it (bounded
         # LRU). RolePolicy must come after ValidationCache, which resets the errors. (Strawberry's
         # ParserCache would skip the error handling of a parse failure, such as too many tokens.)
