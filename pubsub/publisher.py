@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from broadcaster import Broadcast
@@ -100,6 +99,3 @@ class LivePublisher:
                 self._metrics.messages_published += 1
                 published += 1
         return published
-
-
-MarkChanged = Callable[[str, frozenset[str]], Awaitable[None]]
