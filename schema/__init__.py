@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorPolicy
+from schema.execution import InsightsExecutionContext
 from schema.mutations import Mutation
 from schema.permissions import RolePolicy
 from schema.query import Query
@@ -59,7 +60,11 @@ def build_schema(
         extensions.append(DisableIntrospection)
     extensions.extend(extra_extensions)
     return InsightsSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=InsightsExecutionContext,
     )
 
 
