@@ -15,7 +15,7 @@ class InsightsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     keeps the groups alive so their ids stay unique. A subscription's per-event executor is a
     shallow copy of the subscription's executor, so every event's new field groups went into the
     one memo, which lives as long as the subscription: 2-5 KB per push for a dashboard
-    selection, without bound (tests/schema/test_execution.py). The memo only pays off within
+    selection, without bound (tests/pubsub/test_live.py). The memo only pays off within
     one execution (lists of objects), so one per event loses nothing.
     """
 
