@@ -13,6 +13,8 @@ class LiveMetrics:
     messages_published: int = 0
     snapshots_received: int = 0
     updates_pushed: int = 0
+    # Responses computed for updates: subscribers with the same operation share one per tick.
+    executions: int = 0
     subscribers: int = 0
     store_reads: int = 0
     # Seconds from a snapshot's tick to its push to a subscriber (set by the app's metrics).

@@ -41,10 +41,15 @@ class Principal:
 
 @dataclass(frozen=True)
 class ReadView:
-    """How one response reads: its loaders (shared caches) and the time it reports."""
+    """How one response reads: its loaders (shared caches) and the time it reports.
+
+    Live subscribers of one workspace share one view per tick; `results` then holds the
+    executions they can share too (see schema/execution.py).
+    """
 
     loaders: Loaders
     as_of: datetime
+    results: dict[Any, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass

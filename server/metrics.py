@@ -47,6 +47,12 @@ class LiveCollector(Collector):
                 m.updates_pushed,
                 "Updates pushed to subscribers of this process.",
             ),
+            (
+                "insights_live_executions",
+                m.executions,
+                "GraphQL executions for live payloads: each subscription's first, then one per tick "
+                "and distinct operation.",
+            ),
             ("insights_live_store_reads", m.store_reads, "Store reads made by ticks."),
         ):
             yield CounterMetricFamily(name, text, value=value)

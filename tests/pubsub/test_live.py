@@ -370,3 +370,48 @@ async def test_a_long_subscription_does_not_grow_graphql_memory_per_push() -> No
     # then graphql-core holds nothing per push (graphql-core 3.3's own memo kept ~2-5 KB each)
     assert not subscriber.errors
     assert grown < 64 * 1024
+
+
+def _counter(base: str, name: str) -> float:
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith(f"{name}_total "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not in /metrics")
+
+
+async def test_subscribers_with_the_same_operation_share_one_execution_per_tick() -> None:
+    async with in_process_server(MemoryStore(), live_interval=0.3) as address:
+        base = f"http://{address}"
+        first, second = await asyncio.to_thread(_active_campaigns, base, 2)
+        # given 10 subscribers to one campaign and 10 to both, all with the same document
+        groups = {(first,): 10, (first, second): 10}
+        subscribers = [
+            Subscriber(f"ws://{address}/graphql", SUBSCRIPTION, {"ids": list(ids)})
+            for ids, count in groups.items()
+            for _ in range(count)
+        ]
+        await asyncio.gather(*(s.start() for s in subscribers))
+        try:
+            await asyncio.sleep(1.0)  # let the tick of the status changes go by
+            before = {
+                name: await asyncio.to_thread(_counter, base, name)
+                for name in ("insights_live_executions", "insights_live_updates_pushed")
+            }
+            # when one event changes the first campaign
+            await asyncio.to_thread(_send, base, [first])
+            await asyncio.gather(*(s.wait_for(_sent_of(first, 1), 3) for s in subscribers))
+            await asyncio.sleep(0.1)
+            delta = {
+                name: await asyncio.to_thread(_counter, base, name) - value
+                for name, value in before.items()
+            }
+        finally:
+            await asyncio.gather(*(s.close() for s in subscribers))
+    # then every subscriber got its own selection's numbers, computed once per selection
+    assert delta == {"insights_live_executions": 2, "insights_live_updates_pushed": 20}
+    for subscriber in subscribers:
+        _, data = subscriber.payloads[-1]
+        ids = [row["campaign"]["id"] for row in data["insights"]["comparison"]]
+        assert ids == subscriber.variables["ids"]
+        assert data["insights"]["summary"]["delivery"]["sent"] == 1
+        assert not subscriber.errors
