@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from resolvers.context import Principal
 from store import Store
@@ -37,13 +37,17 @@ class SocketRegistry:
             if principal.key_id not in valid:
                 del self._sockets[socket]
                 logger.warning("closing a WebSocket of revoked key %s", principal.key_id)
-                with contextlib.suppress(RuntimeError):  # already closing
-                    await socket.close(code=REVOKED, reason="API key revoked")
+                await _close(socket, REVOKED, "API key revoked")
                 closed += 1
         return closed
 
     async def close_all(self, code: int = 1001) -> None:
         for socket in list(self._sockets):
-            with contextlib.suppress(RuntimeError):
-                await socket.close(code=code, reason="server shutting down")
+            await _close(socket, code, "server shutting down")
         self._sockets.clear()
+
+
+async def _close(socket: WebSocket, code: int, reason: str) -> None:
+    # RuntimeError: already closing; WebSocketDisconnect: the client has already gone.
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await socket.close(code=code, reason=reason)
