@@ -46,8 +46,10 @@ class LiveUpdates:
         for workspace, campaign_ids in self.hub.watched().items():
             await self.changes.mark(workspace, campaign_ids)
 
+    # Ingestion, status changes and a broker reconnect all mark through `changes`; the next
+    # tick (in whichever process holds the lease) publishes what is marked.
     async def mark_changed(self, workspace: str, campaign_ids: frozenset[str]) -> None:
-        await self.publisher.mark_changed(workspace, campaign_ids)
+        await self.changes.mark(workspace, campaign_ids)
 
     async def mark_status_changed(self, workspace: str, campaign_id: str) -> None:
-        await self.publisher.mark_status_changed(workspace, campaign_id)
+        await self.changes.mark(workspace, [campaign_id], status=True)

@@ -33,12 +33,6 @@ class LivePublisher:
         self._metrics, self._interval = metrics, interval
         self._task: asyncio.Task[None] | None = None
 
-    async def mark_changed(self, workspace: str, campaign_ids: frozenset[str]) -> None:
-        await self._changes.mark(workspace, campaign_ids)
-
-    async def mark_status_changed(self, workspace: str, campaign_id: str) -> None:
-        await self._changes.mark(workspace, [campaign_id], status=True)
-
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="live-publisher")
 

@@ -431,12 +431,8 @@ class MongoStore:
             if not plan.new_states:
                 # No recipient changed, but the events may still widen the campaign's
                 # first/last event times: $min and $max are idempotent, no journal needed.
-                change = _counters_change(plan.delta)
-                if change["first"] is not None:
-                    await self._campaigns.update_one(
-                        {"_id": campaign_id},
-                        {"$min": {"s.first": change["first"]}, "$max": {"s.last": change["last"]}},
-                    )
+                if widen := _event_times_update(_counters_change(plan.delta)):
+                    await self._campaigns.update_one({"_id": campaign_id}, widen)
                 await self._mark_applied(event_keys)
                 return
             op = secrets.token_hex(12)
@@ -633,9 +629,15 @@ def _counters_change(delta: CountersDelta) -> Doc:
 
 def _counters_update(change: Mapping[str, Any]) -> Doc:
     """Apply a journal's counter change and clear the journal pointer, in one update."""
-    update: Doc = {"$set": {"j": None}}
+    update: Doc = {"$set": {"j": None}, **_event_times_update(change)}
     if change["inc"]:
         update["$inc"] = {item["path"]: item["by"] for item in change["inc"]}
+    return update
+
+
+def _event_times_update(change: Mapping[str, Any]) -> Doc:
+    """Widen the campaign's first/last event times ($min and $max are idempotent)."""
+    update: Doc = {}
     if change["first"] is not None:
         update["$min"] = {"s.first": change["first"]}
     if change["last"] is not None:
