@@ -511,7 +511,8 @@ def _body(section: Section, points: list[FanoutPoint], cfg: Config) -> None:
         "processes need a core of their own, so part of the lag can be the clients' "
         "queueing, not the server's; the server's own histogram "
         "(`insights_live_publish_to_push_seconds`, tick time to push) separates the two. "
-        "Server CPU per push = server CPU time over the window / updates pushed: every "
-        "subscriber's update is a separate GraphQL execution and serialisation of the same "
-        "campaign numbers.",
+        "Server CPU per push = server CPU time over the window / updates pushed. "
+        "Subscribers of one campaign with the same operation share one GraphQL execution "
+        "per tick (`insights_live_executions`); what remains per subscriber is Strawberry's "
+        "per-result handling, JSON encoding, permessage-deflate and the socket write.",
     ]

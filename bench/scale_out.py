@@ -84,8 +84,9 @@ def sketch(sections: list[Section], cfg: Config) -> tuple[list[str], list[str]]:
         "lease holder reads the changed campaigns once), whatever the number of API "
         "processes or subscribers; Redis carries one message per changed campaign per tick "
         "to each process that watches it. Neither is close to a limit at these sizes; the "
-        "API processes' CPU is: each subscriber's update is its own GraphQL execution and "
-        "serialisation, so a process's subscriber count within a lag budget is about "
+        "API processes' CPU is: each subscriber's update is its own encoding and socket "
+        "write (the execution is shared), so a process's subscriber count within a lag "
+        "budget is about "
         "budget / CPU per push, and more subscribers need more processes (each holding "
         "its own share of sockets).",
         "- **Redis** also holds the rate-limit buckets when configured: one script call "
