@@ -13,7 +13,8 @@ class LiveMetrics:
     messages_published: int = 0
     snapshots_received: int = 0
     updates_pushed: int = 0
-    # Responses computed for updates: subscribers with the same operation share one per tick.
+    # GraphQL executions for live payloads: each subscription's first, then one per tick and
+    # distinct operation (subscribers with the same operation share it).
     executions: int = 0
     subscribers: int = 0
     store_reads: int = 0
