@@ -45,11 +45,7 @@ class ApiServer(ServerProcess):
             return False
 
     def metric(self, name: str) -> float:
-        text = httpx.get(f"{self.url}/metrics", timeout=5).text
-        for line in text.splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "_total "):
-                return float(line.split()[-1])
-        raise KeyError(name)
+        return read_metric(self.url, name)
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process (the python child of `env`)."""
@@ -59,6 +55,15 @@ class ApiServer(ServerProcess):
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         raise RuntimeError("no VmRSS")
+
+
+def read_metric(base_url: str, name: str) -> float:
+    """A counter or gauge from a server's /metrics (`name` with or without `_total`)."""
+    text = httpx.get(f"{base_url}/metrics", timeout=5).text
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "_total "):
+            return float(line.split()[-1])
+    raise KeyError(name)
 
 
 @contextlib.asynccontextmanager

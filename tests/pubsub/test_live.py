@@ -20,7 +20,7 @@ from gql.transport.websockets import WebsocketsTransport
 from store import MemoryStore
 from tests.conftest import Services
 from tests.keys import auth
-from tests.servers import ApiServer, CountingStore, in_process_server
+from tests.servers import ApiServer, CountingStore, in_process_server, read_metric
 from tests.wsclient import Subscriber
 
 INTERVAL = 0.5
@@ -372,13 +372,6 @@ async def test_a_long_subscription_does_not_grow_graphql_memory_per_push() -> No
     assert grown < 64 * 1024
 
 
-def _counter(base: str, name: str) -> float:
-    for line in httpx.get(f"{base}/metrics").text.splitlines():
-        if line.startswith(f"{name}_total "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} is not in /metrics")
-
-
 async def test_subscribers_with_the_same_operation_share_one_execution_per_tick() -> None:
     async with in_process_server(MemoryStore(), live_interval=0.3) as address:
         base = f"http://{address}"
@@ -394,7 +387,7 @@ async def test_subscribers_with_the_same_operation_share_one_execution_per_tick(
         try:
             await asyncio.sleep(1.0)  # let the tick of the status changes go by
             before = {
-                name: await asyncio.to_thread(_counter, base, name)
+                name: await asyncio.to_thread(read_metric, base, name)
                 for name in ("insights_live_executions", "insights_live_updates_pushed")
             }
             # when one event changes the first campaign
@@ -402,7 +395,7 @@ async def test_subscribers_with_the_same_operation_share_one_execution_per_tick(
             await asyncio.gather(*(s.wait_for(_sent_of(first, 1), 3) for s in subscribers))
             await asyncio.sleep(0.1)
             delta = {
-                name: await asyncio.to_thread(_counter, base, name) - value
+                name: await asyncio.to_thread(read_metric, base, name) - value
                 for name, value in before.items()
             }
         finally:
